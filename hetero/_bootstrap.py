@@ -1,0 +1,134 @@
+"""Process-wide set-up that must happen before the SYCL runtime loads.
+
+Imported first by ``hetero/__init__.py``. It only edits ``os.environ`` and
+imports nothing heavy, so importing hetero stays cheap and works without dpctl.
+
+* The pip wheel ``intel-opencl-rt`` installs the OpenCL CPU driver and an ICD
+  file that points at a conda path which does not exist, so the OpenCL ICD
+  loader finds no platform. When ``OCL_ICD_FILENAMES`` is unset and the driver
+  is in this environment, point the loader at it. A user's value is kept.
+* ``SYCL_DEVICE_FILTER`` is no longer read by the SYCL runtime; translate it to
+  ``ONEAPI_DEVICE_SELECTOR`` (unless that is set) with a DeprecationWarning.
+* ``HETERO_NUM_THREADS`` sizes numba's thread pool, which is read once when
+  numba loads, so it is forwarded to ``NUMBA_NUM_THREADS`` here.
+
+The loader reads ``OCL_ICD_FILENAMES`` at the first device query, not at
+``import dpctl``; so this works even if dpctl was imported earlier, as long as
+nothing has enumerated devices yet. :func:`late_import_hint` explains the case
+where that already happened.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+_DRIVER_NAME = "libintelocl.so"
+
+#: What the bootstrap did, for ``python -m hetero info`` and error messages.
+actions: list[str] = []
+#: True when hetero set OCL_ICD_FILENAMES itself.
+icd_set_by_hetero = False
+#: True when some code had imported dpctl before hetero was imported.
+dpctl_imported_first = "dpctl" in sys.modules
+
+
+def _prefixes() -> list[str]:
+    seen: list[str] = []
+    for p in (sys.prefix, sys.exec_prefix, getattr(sys, "base_prefix", sys.prefix)):
+        if p and p not in seen:
+            seen.append(p)
+    return seen
+
+
+def find_opencl_cpu_driver() -> str | None:
+    """Path of the pip-installed Intel OpenCL CPU driver, or None."""
+    for prefix in _prefixes():
+        candidate = os.path.join(prefix, "lib", _DRIVER_NAME)
+        if os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+def _point_icd_loader_at_driver() -> None:
+    global icd_set_by_hetero
+    if os.environ.get("OCL_ICD_FILENAMES"):
+        actions.append("OCL_ICD_FILENAMES set by the user; left unchanged")
+        return
+    driver = find_opencl_cpu_driver()
+    if driver is None:
+        return
+    os.environ["OCL_ICD_FILENAMES"] = driver
+    icd_set_by_hetero = True
+    actions.append(f"OCL_ICD_FILENAMES={driver} (pip-installed Intel OpenCL CPU driver)")
+
+
+def _translate_legacy_filter() -> None:
+    legacy = os.environ.get("SYCL_DEVICE_FILTER")
+    if not legacy:
+        return
+    if os.environ.get("ONEAPI_DEVICE_SELECTOR"):
+        actions.append("SYCL_DEVICE_FILTER ignored: ONEAPI_DEVICE_SELECTOR is set")
+        return
+    selector = legacy_filter_to_selector(legacy)
+    os.environ["ONEAPI_DEVICE_SELECTOR"] = selector
+    actions.append(f"ONEAPI_DEVICE_SELECTOR={selector} (translated from SYCL_DEVICE_FILTER={legacy})")
+    warnings.warn(
+        f"SYCL_DEVICE_FILTER={legacy!r} is no longer read by the SYCL runtime; hetero translated it "
+        f"to ONEAPI_DEVICE_SELECTOR={selector!r} for this process. Set "
+        f"ONEAPI_DEVICE_SELECTOR={selector!r} instead (or HETERO_DEVICE to choose hetero's default "
+        f"device).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+def legacy_filter_to_selector(value: str) -> str:
+    """Translate a ``SYCL_DEVICE_FILTER`` value to ``ONEAPI_DEVICE_SELECTOR`` syntax.
+
+    The old syntax is a comma-separated list of ``backend:type:index`` terms,
+    any part optional (``opencl:cpu``, ``gpu``, ``level_zero:gpu:0``, ``cuda``).
+    The new one is ``backend:device`` terms separated by ``;``, with ``*`` for
+    any backend and ``devices`` a comma list of types or indices.
+    """
+    backends = {"opencl", "level_zero", "cuda", "hip", "ext_oneapi_level_zero", "ext_oneapi_cuda",
+                "ext_oneapi_hip", "native_cpu", "host"}
+    terms = []
+    for raw in value.split(","):
+        parts = [p.strip() for p in raw.strip().split(":") if p.strip()]
+        if not parts:
+            continue
+        backend = "*"
+        if parts[0] in backends:
+            backend = parts.pop(0).replace("ext_oneapi_", "")
+        device = "*"
+        if parts and parts[0] in ("cpu", "gpu", "acc", "accelerator", "fpga", "*"):
+            device = {"accelerator": "fpga", "acc": "fpga"}.get(parts[0], parts[0])
+            parts.pop(0)
+        if parts and parts[0].isdigit():
+            # An index on its own names the n-th device of the backend; with a type
+            # the new syntax spells it as a sub-selection we cannot express, so keep the type.
+            if device == "*":
+                device = parts[0]
+        terms.append(f"{backend}:{device}")
+    return ";".join(terms) if terms else "*:*"
+
+
+def _forward_num_threads() -> None:
+    value = os.environ.get("HETERO_NUM_THREADS")
+    if not value or os.environ.get("NUMBA_NUM_THREADS"):
+        return
+    if value.strip().isdigit() and int(value) > 0:
+        os.environ["NUMBA_NUM_THREADS"] = str(int(value))
+        actions.append(f"NUMBA_NUM_THREADS={int(value)} (from HETERO_NUM_THREADS)")
+    # An invalid value is reported by hetero.get_num_threads()/hetero.jit, not at import.
+
+
+def run() -> None:
+    _translate_legacy_filter()
+    _point_icd_loader_at_driver()
+    _forward_num_threads()
+
+
+run()

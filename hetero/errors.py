@@ -1,0 +1,67 @@
+"""hetero's exceptions and warnings.
+
+Every exception derives from :class:`HeteroError` and also from the builtin
+exception a caller would naturally catch (``except ValueError`` still catches a
+:class:`PlacementError`). Messages say what failed, which device / array /
+kernel was involved, what was expected and how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "HeteroError",
+    "ConfigurationError",
+    "DeviceNotFoundError",
+    "PlacementError",
+    "KernelCompileError",
+    "KernelTypingError",
+    "LaunchError",
+    "UnsupportedDtypeError",
+    "SyclUnavailableError",
+    "HeteroWarning",
+    "FallbackWarning",
+]
+
+
+class HeteroError(Exception):
+    """Base class of every error raised by hetero."""
+
+
+class ConfigurationError(HeteroError, ValueError):
+    """An environment variable or option has a value hetero cannot use."""
+
+
+class DeviceNotFoundError(HeteroError, LookupError):
+    """No available device matches the requested specification."""
+
+
+class PlacementError(HeteroError, ValueError):
+    """Arrays that must be used together live on different devices."""
+
+
+class KernelCompileError(HeteroError, RuntimeError):
+    """A kernel could not be compiled for the requested back end."""
+
+
+class KernelTypingError(KernelCompileError, TypeError):
+    """A kernel uses a construct or argument type the kernel language lacks."""
+
+
+class LaunchError(HeteroError, ValueError):
+    """A kernel launch was asked with an invalid range or invalid arguments."""
+
+
+class UnsupportedDtypeError(HeteroError, TypeError):
+    """The device cannot hold or compute with the requested dtype."""
+
+
+class SyclUnavailableError(HeteroError, ImportError):
+    """A SYCL feature was requested but the SYCL runtime packages are missing."""
+
+
+class HeteroWarning(UserWarning):
+    """Base class of hetero's warnings."""
+
+
+class FallbackWarning(HeteroWarning):
+    """Work ran somewhere other than the data's device (for example the host)."""
