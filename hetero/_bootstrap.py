@@ -9,6 +9,8 @@ imports nothing heavy, so importing hetero stays cheap and works without dpctl.
   is in this environment, point the loader at it. A user's value is kept.
 * ``SYCL_DEVICE_FILTER`` is no longer read by the SYCL runtime; translate it to
   ``ONEAPI_DEVICE_SELECTOR`` (unless that is set) with a DeprecationWarning.
+* ``SCIPY_ARRAY_API=1`` is set when scipy is not imported yet (scikit-learn's
+  array-API dispatch of device arrays needs it; scipy reads it once).
 * ``HETERO_NUM_THREADS`` sizes numba's thread pool, which is read once when
   numba loads, so it is forwarded to ``NUMBA_NUM_THREADS`` here.
 
@@ -125,10 +127,28 @@ def _forward_num_threads() -> None:
     # An invalid value is reported by hetero.get_num_threads()/hetero.jit, not at import.
 
 
+#: True when scipy was imported before hetero without SCIPY_ARRAY_API=1 (too late to set it).
+scipy_array_api_too_late = False
+
+
+def _enable_scipy_array_api() -> None:
+    """scikit-learn's array-API dispatch (dpnp inputs to sklearnex) needs SCIPY_ARRAY_API=1,
+    which scipy reads once, at its import."""
+    global scipy_array_api_too_late
+    if os.environ.get("SCIPY_ARRAY_API"):
+        return
+    if "scipy" in sys.modules:
+        scipy_array_api_too_late = True
+        return
+    os.environ["SCIPY_ARRAY_API"] = "1"
+    actions.append("SCIPY_ARRAY_API=1 (scikit-learn array-API dispatch for device arrays)")
+
+
 def run() -> None:
     _translate_legacy_filter()
     _point_icd_loader_at_driver()
     _forward_num_threads()
+    _enable_scipy_array_api()
 
 
 run()
