@@ -144,9 +144,28 @@ def _enable_scipy_array_api() -> None:
     actions.append("SCIPY_ARRAY_API=1 (scikit-learn array-API dispatch for device arrays)")
 
 
+def _preload_driver_for_opencl_selector() -> None:
+    """With ``ONEAPI_DEVICE_SELECTOR`` naming the ``opencl`` backend, the runtime's OpenCL
+    adapter loads the pip driver by a path that does not resolve the driver's own
+    dependencies (libsvml.so, libirng.so, ... beside it), and finds no device. Loading
+    the driver once, globally, first makes those libraries resolvable (about 20 ms)."""
+    selector = os.environ.get("ONEAPI_DEVICE_SELECTOR", "").lower()
+    driver = find_opencl_cpu_driver()
+    if "opencl" not in selector or driver is None or os.environ.get("OCL_ICD_FILENAMES") != driver:
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(driver, mode=ctypes.RTLD_GLOBAL)
+        actions.append(f"preloaded {driver} for ONEAPI_DEVICE_SELECTOR={selector}")
+    except OSError:
+        pass
+
+
 def run() -> None:
     _translate_legacy_filter()
     _point_icd_loader_at_driver()
+    _preload_driver_for_opencl_selector()
     _forward_num_threads()
     _enable_scipy_array_api()
 

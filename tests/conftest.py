@@ -1,0 +1,58 @@
+"""Shared fixtures: a `device` fixture parametrised over the available devices (ids are filter strings)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import hetero
+
+ALL_DEVICES = hetero.devices()
+SYCL_DEVICES = [d for d in ALL_DEVICES if not d.is_host]
+
+
+@pytest.fixture(params=ALL_DEVICES, ids=lambda d: d.filter_string)
+def device(request):
+    """Every available device, the host included."""
+    return request.param
+
+
+@pytest.fixture(
+    params=SYCL_DEVICES or [pytest.param(None, marks=pytest.mark.skip(reason="no SYCL device on this machine"))],
+    ids=lambda d: d.filter_string if d is not None else "none",
+)
+def sycl_device(request):
+    """Every available SYCL device (skipped when the machine has none)."""
+    return request.param
+
+
+def run_python(code: str, env: dict | None = None, unset: tuple = (), timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter with the given environment changes."""
+    full_env = dict(os.environ)
+    for var in unset:
+        full_env.pop(var, None)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+# Variables hetero reads or sets at import; subprocess tests start from a clean slate.
+HETERO_ENV = (
+    "HETERO_DEVICE", "HETERO_NUM_THREADS", "OCL_ICD_FILENAMES", "SYCL_DEVICE_FILTER",
+    "ONEAPI_DEVICE_SELECTOR", "NUMBA_NUM_THREADS", "SCIPY_ARRAY_API",
+)
+
+
+@pytest.fixture
+def clean_env():
+    """A helper running Python code in a subprocess without hetero's variables set."""
+
+    def run(code: str, env: dict | None = None, timeout: float = 120):
+        return run_python(code, env=env, unset=HETERO_ENV, timeout=timeout)
+
+    return run
+
