@@ -42,49 +42,9 @@ from .errors import (
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    # devices
-    "Device",
-    "host",
-    "devices",
-    "select_device",
-    "default_device",
-    "device",
-    # arrays
-    "asarray",
-    "to_device",
-    "asnumpy",
-    "device_of",
-    "namespace",
-    "execution_device",
-    "empty",
-    "zeros",
-    "ones",
-    "full",
-    "arange",
-    "empty_like",
-    "zeros_like",
-    "ones_like",
-    "full_like",
-    # host loops
-    "jit",
-    "prange",
-    "set_num_threads",
-    "get_num_threads",
-    # errors
-    "HeteroError",
-    "ConfigurationError",
-    "DeviceNotFoundError",
-    "PlacementError",
-    "KernelCompileError",
-    "KernelTypingError",
-    "LaunchError",
-    "UnsupportedDtypeError",
-    "SyclUnavailableError",
-    "HeteroWarning",
-    "FallbackWarning",
-]
+from . import _arrays, _device, _threads, errors  # noqa: E402
+
+__all__ = ["__version__", "prange", *_device.__all__, *_arrays.__all__, *_threads.__all__, *errors.__all__]
 
 
 def __getattr__(name):

@@ -17,16 +17,7 @@ from typing import Any, Callable, Iterable, Union
 from . import _bootstrap, _sycl
 from .errors import ConfigurationError, DeviceNotFoundError
 
-__all__ = [
-    "Device",
-    "DeviceLike",
-    "host",
-    "devices",
-    "select_device",
-    "default_device",
-    "default_device_reason",
-    "device",
-]
+__all__ = ["Device", "host", "devices", "select_device", "default_device", "device"]
 
 _KIND_RANK = {"gpu": 3, "accelerator": 2, "cpu": 1, "host": 0}
 _BACKENDS = ("opencl", "level_zero", "cuda", "hip", "native_cpu")

@@ -9,6 +9,8 @@ import os
 
 from .errors import ConfigurationError
 
+__all__ = ["jit", "set_num_threads", "get_num_threads"]
+
 _JIT_DEFAULTS = {"parallel": True, "cache": True, "fastmath": False}
 
 
