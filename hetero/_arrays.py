@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 _SCALARS = (bool, int, float, complex, np.generic)
+_DLPACK_CPU = 1
 _DLPACK_ONEAPI = 14
 
 
@@ -220,18 +221,26 @@ def _usm_to_numpy(x: Any) -> np.ndarray:
     return sys.modules["dpnp.tensor"].asnumpy(x)
 
 
-def _host_source(obj: Any) -> Any:
-    """Something numpy/dpnp can ingest: a NumPy array, or the object as it is."""
-    if isinstance(obj, np.ndarray) or _is_scalar(obj):
+def _dlpack_device_type(obj: Any) -> int | None:
+    if not (hasattr(obj, "__dlpack__") and hasattr(obj, "__dlpack_device__")):
+        return None
+    try:
+        return int(obj.__dlpack_device__()[0])
+    except Exception:
+        return None
+
+
+def _ingest(obj: Any, dtype: Any) -> Any:
+    """NumPy arrays, device arrays and scalars as they are; any other object as a NumPy
+    array (sequences, ``__array__``, CPU DLPack) or a dpnp array (oneAPI DLPack)."""
+    if isinstance(obj, np.ndarray) or _is_scalar(obj) or is_device_array(obj):
         return obj
-    if hasattr(obj, "__dlpack__") and hasattr(obj, "__dlpack_device__"):
-        try:
-            dev_type = int(obj.__dlpack_device__()[0])
-        except Exception:
-            dev_type = None
-        if dev_type == 1:  # kDLCPU
-            return np.from_dlpack(obj)
-    return np.asarray(obj)
+    kind = _dlpack_device_type(obj)
+    if kind == _DLPACK_CPU:
+        return np.from_dlpack(obj)
+    if kind == _DLPACK_ONEAPI:
+        return _sycl.require_dpnp("Importing a oneAPI DLPack array").from_dlpack(obj)
+    return np.asarray(obj, dtype=dtype)
 
 
 def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: bool | None = None):
@@ -265,6 +274,7 @@ def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: boo
         For a device spec that matches no device.
     """
     dev, queue = _resolve_target(device)
+    obj = _ingest(obj, dtype)
     if dev.is_host:
         return _to_host(obj, dtype, copy)
 
@@ -288,12 +298,8 @@ def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: boo
 
     if copy is False:
         raise ValueError(f"copy=False: placing host data on {dev.filter_string} needs a copy")
-    src = _host_source(obj)
-    src_dtype = dtype if dtype is not None else getattr(src, "dtype", None)
-    if src_dtype is None:
-        src_dtype = np.asarray(src).dtype
-    _check_dtype(src_dtype, dev)
-    return dpnp.asarray(src, dtype=dtype, sycl_queue=queue)
+    _check_dtype(dtype if dtype is not None else np.asarray(obj).dtype, dev)
+    return dpnp.asarray(obj, dtype=dtype, sycl_queue=queue)
 
 
 def _move_between_queues(x: Any, queue: Any):

@@ -145,6 +145,14 @@ def test_usm_ndarray_and_dlpack_and_array_interface(sycl_device):
     np.testing.assert_array_equal(hetero.asnumpy(hetero.asarray(ArrayLike(), device=sycl_device)),
                                   [[1, 2], [3, 4]])
     assert hetero.asarray(3.5, device=sycl_device).shape == ()
+    # a oneAPI DLPack producer that is not a dpnp array stays on its device
+    onedev = HostDLPack(dpnp.arange(4, device=sycl_device.sycl_device))
+    y = hetero.asarray(onedev, device=sycl_device)
+    assert isinstance(y, dpnp.ndarray) and hetero.device_of(y) == sycl_device
+    np.testing.assert_array_equal(hetero.asnumpy(y), np.arange(4))
+    # a CPU DLPack producer to the host
+    h = hetero.asarray(HostDLPack(np.arange(3.0)), device="host")
+    assert type(h) is np.ndarray and h.tolist() == [0.0, 1.0, 2.0]
 
 
 def test_to_device_and_queue_target(sycl_device):
