@@ -60,5 +60,10 @@ def run() -> int:
         print(f"  {d.filter_string:<16} {'ok' if ok else 'WRONG':<5} {secs * 1e3:8.1f} ms (incl. transfer)")
     print("\nmixing devices is an error, never an implicit copy:")
     _mixed_device_mistake(devs)
-    print("\nall results match NumPy" if not failures else f"\n{failures} device(s) gave wrong results")
+
+    print()
+    from hetero.ml._demo import run_demo
+
+    failures += not run_demo(devs)
+    print("\nall results match their references (NumPy, stock scikit-learn)" if not failures else f"\n{failures} device(s) gave wrong results")
     return 0 if not failures else 1

@@ -18,6 +18,8 @@ __all__ = [
     "LaunchError",
     "UnsupportedDtypeError",
     "SyclUnavailableError",
+    "FallbackError",
+    "NotPicklableError",
     "HeteroWarning",
     "FallbackWarning",
 ]
@@ -57,6 +59,14 @@ class UnsupportedDtypeError(HeteroError, TypeError):
 
 class SyclUnavailableError(HeteroError, ImportError):
     """A SYCL feature was requested but the SYCL runtime packages are missing."""
+
+
+class FallbackError(HeteroError, RuntimeError):
+    """Work cannot run on the data's device and ``HETERO_ML_FALLBACK=error`` forbids the host."""
+
+
+class NotPicklableError(HeteroError, TypeError):
+    """An object tied to device data (say an estimator fitted on it) was pickled."""
 
 
 class HeteroWarning(UserWarning):
