@@ -26,6 +26,21 @@ from ._arrays import (
 )
 from ._device import Device, default_device, device, devices, host, select_device
 from ._threads import get_num_threads, jit, set_num_threads
+from .kernel_api import (
+    Item,
+    NdItem,
+    NdRange,
+    Range,
+    device_function,
+    get_global_id,
+    get_global_size,
+    get_group_id,
+    get_local_id,
+    get_local_size,
+    get_num_groups,
+    get_work_dim,
+    kernel,
+)
 from .errors import (
     ConfigurationError,
     DeviceNotFoundError,
@@ -34,6 +49,7 @@ from .errors import (
     HeteroError,
     HeteroWarning,
     KernelCompileError,
+    KernelIndexError,
     KernelTypingError,
     LaunchError,
     NotPicklableError,
@@ -44,20 +60,29 @@ from .errors import (
 
 __version__ = "0.1.0"
 
-from . import _arrays, _device, _threads, errors  # noqa: E402
+from . import _arrays, _device, _threads, errors, kernel_api  # noqa: E402
 
-__all__ = ["__version__", "prange", *_device.__all__, *_arrays.__all__, *_threads.__all__, *errors.__all__]
+__all__ = [
+    "__version__", "prange", *_device.__all__, *_arrays.__all__, *_threads.__all__, *kernel_api.__all__,
+    *errors.__all__,
+]
+
+
+_LAZY = ("prange", "Event", "synchronize")
 
 
 def __getattr__(name):
-    # numba's prange must be the very object numba recognises, so it is numba's
-    # own; fetched lazily to keep `import hetero` free of the numba import.
+    # Fetched lazily to keep `import hetero` free of the numba import: numba's prange
+    # must be the very object numba recognises; Event and synchronize live with the
+    # kernel launcher, which needs the compiler.
     if name == "prange":
         import numba
 
         return numba.prange
+    if name in ("Event", "synchronize"):
+        return getattr(kernel_api, name)
     raise AttributeError(f"module 'hetero' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | {"prange"})
+    return sorted(set(globals()) | set(_LAZY))

@@ -16,6 +16,7 @@ __all__ = [
     "KernelCompileError",
     "KernelTypingError",
     "LaunchError",
+    "KernelIndexError",
     "UnsupportedDtypeError",
     "SyclUnavailableError",
     "FallbackError",
@@ -51,6 +52,11 @@ class KernelTypingError(KernelCompileError, TypeError):
 
 class LaunchError(HeteroError, ValueError):
     """A kernel launch was asked with an invalid range or invalid arguments."""
+
+
+class KernelIndexError(HeteroError, IndexError):
+    """A kernel indexed an array out of bounds (reported at the next synchronisation
+    when ``HETERO_BOUNDSCHECK=1``)."""
 
 
 class UnsupportedDtypeError(HeteroError, TypeError):

@@ -1,0 +1,423 @@
+"""Launching compiled kernels: ranges, argument packing, ordering, events.
+
+This module must not import numba: a launch whose kernel is in the disk
+cache goes from Python arguments to ``SyclQueue.submit_async`` without the
+compiler.
+
+Ordering: a launch on device arrays takes the pending events of its queue from
+``dpctl.utils.SequentialOrderManager`` as dependencies and registers its own
+event there, so earlier dpnp work on its arrays finishes first and later dpnp
+work waits for it, with no manual waits. The arguments are kept alive until
+the kernel is known to have finished.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import threading
+from collections import deque
+
+import numpy as np
+
+from .. import _sycl
+from ..errors import HeteroError, KernelIndexError, LaunchError
+from ..kernel_api import NdRange, Range
+
+_c_int64 = ctypes.c_int64
+_c_float = ctypes.c_float
+_c_double = ctypes.c_double
+
+
+# --- ranges ------------------------------------------------------------------------------------
+
+
+def _is_seq(x) -> bool:
+    return isinstance(x, (tuple, list, Range))
+
+
+def parse_range(key) -> Range | NdRange:
+    """What ``k[key]`` means: ``n``, ``(n, m)``, ``Range``, ``NdRange``, or ``global, local``."""
+    if isinstance(key, (Range, NdRange)):
+        return key
+    if isinstance(key, tuple) and len(key) == 2 and any(_is_seq(k) for k in key):
+        glob, loc = key
+        if isinstance(glob, NdRange) or isinstance(loc, NdRange):
+            raise LaunchError(f"k[global, local] takes two ranges, got {key!r}")
+        return NdRange(glob, loc)
+    if isinstance(key, (list, tuple)):
+        if len(key) == 0:
+            raise LaunchError("a launch range needs 1, 2 or 3 dimensions, got ()")
+        return Range(*key)
+    if hasattr(key, "__index__") and not isinstance(key, bool):
+        return Range(key)
+    raise LaunchError(
+        f"cannot launch a kernel over {type(key).__name__} {key!r}: use k[n], k[(n, m)], k[global, local], "
+        "k[hetero.Range(...)] or k[hetero.NdRange(global, local)]"
+    )
+
+
+# --- argument signatures (plain tuples; no numba) -------------------------------------------
+
+
+_dev_types: tuple = ()
+
+
+def _device_array_types() -> tuple:
+    """(dpnp.ndarray, usm_ndarray) once both are imported; whatever is imported until then."""
+    global _dev_types
+    if len(_dev_types) == 2:
+        return _dev_types
+    out = []
+    dpnp = sys.modules.get("dpnp")
+    if dpnp is not None and hasattr(dpnp, "ndarray"):
+        out.append(dpnp.ndarray)
+    tensor = sys.modules.get("dpnp.tensor")
+    if tensor is not None and hasattr(tensor, "usm_ndarray"):
+        out.append(tensor.usm_ndarray)
+    _dev_types = tuple(out)
+    return _dev_types
+
+
+_SCALAR_SIG = {bool: ("scalar", "bool"), int: ("scalar", "int64"), float: ("scalar", "float64"),
+               complex: ("scalar", "complex128")}
+
+
+class ArgInfo:
+    """The launch arguments, classified and packed for ``submit_async``.
+
+    ``sig`` is hashable: per argument ("array", dtype, ndim, layout) or ("scalar",
+    dtype name). ``kargs`` are the dpctl kernel arguments assuming fp64 (see
+    ``make_packer`` for devices without it); None when there are NumPy arrays.
+    """
+
+    __slots__ = ("sig", "queue", "usm", "host", "kargs")
+
+    def __init__(self, sig, queue, usm, host, kargs):
+        self.sig = sig
+        self.queue = queue
+        self.usm = usm  # per argument: the usm_ndarray, or None
+        self.host = host  # indices of NumPy arrays
+        self.kargs = kargs
+
+
+def classify(args, kernel_name: str) -> ArgInfo:
+    """Signature of the launch arguments, the queue of their device arrays, and the NumPy ones.
+
+    This runs on every launch: it is written for speed.
+    """
+    dev_types = _dev_types if len(_dev_types) == 2 else _device_array_types()
+    sig = []
+    usm = []
+    host = []
+    kargs = []
+    add = kargs.append
+    c_int64 = _c_int64
+    queue = None
+    for i, x in enumerate(args):
+        t = type(x)
+        if dev_types and (t in dev_types or isinstance(x, dev_types)):
+            u = x.get_array() if hasattr(x, "get_array") else x
+            q = u.sycl_queue
+            if queue is None:
+                queue = q
+            elif q is not queue and q != queue:
+                from .._arrays import execution_queue
+
+                execution_queue(*[a for a in args if isinstance(a, dev_types)])  # raises PlacementError
+            flags = u.flags
+            layout = "C" if flags.c_contiguous else ("F" if flags.f_contiguous else "A")
+            sig.append(("array", u.dtype, u.ndim, layout))
+            usm.append(u)
+            add(u.usm_data)
+            add(c_int64(u._element_offset))
+            kargs.extend(map(c_int64, u.shape))
+            kargs.extend(map(c_int64, u.strides))
+        elif t in _SCALAR_SIG:
+            sig.append(_SCALAR_SIG[t])
+            usm.append(None)
+            if t is float:
+                add(_c_double(x))
+            elif t is complex:
+                add(_c_double(x.real))
+                add(_c_double(x.imag))
+            else:
+                add(c_int64(x))
+        elif isinstance(x, np.ndarray):
+            sig.append(("array", x.dtype, x.ndim, "C"))  # placeholder until copied in
+            usm.append(None)
+            host.append(i)
+        elif isinstance(x, np.generic) and x.dtype.kind in "biufc":
+            sig.append(("scalar", x.dtype.name))
+            usm.append(None)
+            kind = x.dtype.kind
+            if kind in "biu":
+                add(c_int64(int(x)))
+            elif kind == "f":
+                add((_c_float if x.dtype.itemsize == 4 else _c_double)(x))
+            else:
+                c = _c_float if x.dtype.itemsize == 8 else _c_double
+                add(c(x.real))
+                add(c(x.imag))
+        else:
+            raise LaunchError(
+                f"argument {i} of kernel {kernel_name!r} is a {t.__module__}.{t.__qualname__}; kernels take "
+                "dpnp arrays (or dpnp.tensor.usm_ndarray), NumPy arrays, and Python or NumPy numbers "
+                "(bool, int, float, complex)"
+            )
+    if host and queue is not None:
+        from .._arrays import execution_queue
+
+        execution_queue(*[a for a in args if isinstance(a, (np.ndarray,) + dev_types)])  # raises PlacementError
+    return ArgInfo(tuple(sig), queue, usm, host, None if host else kargs)
+
+
+# --- packing arguments for submit_async ------------------------------------------------------
+
+
+def make_packer(sig: tuple, fp64: bool):
+    """A function turning (args, usm list) into dpctl kernel arguments for ``sig``."""
+    steps = []
+    for i, s in enumerate(sig):
+        if s[0] == "array":
+            steps.append((0, i))
+        else:
+            name = s[1]
+            if name == "bool" or name.startswith(("int", "uint")):
+                steps.append((1, i))
+            elif name == "float32" or (name == "float64" and not fp64):
+                steps.append((2, i))
+            elif name == "float64":
+                steps.append((3, i))
+            elif name == "complex64" or (name == "complex128" and not fp64):
+                steps.append((4, i))
+            else:
+                steps.append((5, i))
+
+    def pack(args, usm):
+        out = []
+        add = out.append
+        for kind, i in steps:
+            if kind == 0:
+                u = usm[i]
+                add(u.usm_data)
+                add(_c_int64(u._element_offset))
+                out.extend(map(_c_int64, u.shape))
+                out.extend(map(_c_int64, u.strides))
+            elif kind == 1:
+                add(_c_int64(int(args[i])))
+            elif kind == 2:
+                add(_c_float(args[i]))
+            elif kind == 3:
+                add(_c_double(args[i]))
+            else:
+                z = complex(args[i])
+                c = _c_float if kind == 4 else _c_double
+                add(c(z.real))
+                add(c(z.imag))
+        return out
+
+    return pack
+
+
+# --- events and keeping arguments alive ------------------------------------------------------
+
+_pending_lock = threading.Lock()
+_pending: deque = deque()  # (SyclEvent, keep-alive objects)
+_queues: dict = {}  # queues launched on, for synchronize()
+_MAX_PENDING = 1024
+
+
+_dpctl = None
+
+
+def _dpctl_mod():
+    global _dpctl
+    if _dpctl is None:
+        _dpctl = _sycl.require_dpctl("Launching a kernel")
+    return _dpctl
+
+
+def _complete(ev) -> bool:
+    return ev.execution_status == _dpctl_mod().event_status_type.complete
+
+
+_COMPLETE = None
+
+
+def track(ev, keep, queue) -> None:
+    """Keep ``keep`` (the launch arguments) alive until ``ev`` has completed.
+
+    Finished launches at the head of the list are released on every launch
+    (one status query, ~0.2 us), so a loop that allocates big temporaries
+    does not keep finished ones alive.
+    """
+    global _COMPLETE
+    if _COMPLETE is None:
+        _COMPLETE = _dpctl_mod().event_status_type.complete
+    _pending.append((ev, keep))  # deque.append is atomic
+    if id(queue) not in _queues:
+        with _pending_lock:
+            _queues[id(queue)] = queue
+    if len(_pending) > 1:
+        with _pending_lock:
+            while _pending and (len(_pending) > _MAX_PENDING or _pending[0][0].execution_status == _COMPLETE):
+                old, _ = _pending.popleft()
+                if len(_pending) >= _MAX_PENDING:
+                    old.wait()
+
+
+# --- HETERO_BOUNDSCHECK=1: error flags read back at synchronisation points ------------------
+
+
+def boundscheck_enabled() -> bool:
+    import os
+
+    return os.environ.get("HETERO_BOUNDSCHECK", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+_checkers: dict = {}  # id -> BoundsChecker with launches not yet checked
+
+
+class BoundsChecker:
+    """The error-flag buffer of one kernel specialisation on one queue, and what its codes mean."""
+
+    def __init__(self, kernel_name, errors, queue, ndim):
+        dpctl = _dpctl_mod()
+        import dpctl.memory  # noqa: F401
+
+        self.kernel_name = kernel_name
+        self.errors = errors
+        self.ndim = ndim
+        self.flag = dpctl.memory.MemoryUSMDevice(32, queue=queue)
+        self.flag.memset(0)
+
+    def launched(self):
+        _checkers[id(self)] = self
+
+    def check(self):
+        """Raise KernelIndexError if a launch since the last check failed (call after waiting)."""
+        _checkers.pop(id(self), None)
+        vals = np.frombuffer(self.flag.copy_to_host(), dtype=np.int64)
+        code = int(vals[0])
+        if code == 0:
+            return
+        self.flag.memset(0)
+        ids = tuple(int(v) for v in vals[1 : 1 + self.ndim])
+        exc_name, msg, fname, line = self.errors.get(code, ("Exception", "an exception was raised", None, None))
+        where = f" at {fname}:{line}" if fname else ""
+        item = ids[0] if len(ids) == 1 else ids
+        text = (
+            f"kernel {self.kernel_name!r}{where}: {msg or exc_name} in work-item {item} "
+            "(HETERO_BOUNDSCHECK=1; the access was skipped, nothing outside the array was written)"
+        )
+        if exc_name == "IndexError":
+            raise KernelIndexError(text)
+        raise HeteroError(f"{exc_name} raised in {text}")
+
+
+def check_all() -> None:
+    for checker in list(_checkers.values()):
+        checker.check()
+
+
+class Event:
+    """The completion of a kernel launch.
+
+    Returned by :meth:`Kernel.submit`. ``wait()`` blocks until the kernel has
+    finished; ``is_complete`` asks without blocking. ``sycl_event`` is the
+    underlying ``dpctl.SyclEvent`` (None for an empty launch).
+    """
+
+    __slots__ = ("sycl_event", "_keep", "_checker")
+
+    def __init__(self, sycl_event=None, keep=None, checker=None):
+        self.sycl_event = sycl_event
+        self._keep = keep
+        self._checker = checker
+
+    def wait(self) -> None:
+        """Block until the kernel has finished.
+
+        Raises
+        ------
+        KernelIndexError
+            With ``HETERO_BOUNDSCHECK=1``, when the kernel indexed out of bounds.
+        """
+        if self.sycl_event is not None:
+            self.sycl_event.wait()
+        self._keep = None
+        if self._checker is not None:
+            checker, self._checker = self._checker, None
+            checker.check()
+
+    @property
+    def is_complete(self) -> bool:
+        """True when the kernel has finished (never blocks)."""
+        return self.sycl_event is None or _complete(self.sycl_event)
+
+    def __repr__(self):
+        return f"<hetero.Event {'complete' if self.is_complete else 'pending'}>"
+
+
+def synchronize(device=None) -> None:
+    """Wait for every kernel hetero launched (on ``device`` only, when given).
+
+    Parameters
+    ----------
+    device : str, Device, dpctl.SyclDevice, dpctl.SyclQueue or None
+        Anything :func:`hetero.select_device` takes. None waits for all queues
+        kernels were launched on.
+    """
+    dpctl = _sycl.dpctl()
+    if dpctl is None:
+        return
+    with _pending_lock:
+        queues = list(_queues.values())
+    if device is not None:
+        if isinstance(device, dpctl.SyclQueue):
+            targets = [device]
+        else:
+            from .._device import select_device
+
+            dev = select_device(device)
+            targets = [q for q in queues if not dev.is_host and q.sycl_device == dev.sycl_device]
+            if not dev.is_host:
+                targets.append(dev.sycl_queue)
+    else:
+        targets = queues
+    for q in targets:
+        q.wait()
+    check_all()
+    with _pending_lock:
+        keep = deque(p for p in _pending if not _complete(p[0]))
+        _pending.clear()
+        _pending.extend(keep)
+
+
+def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Event:
+    """Submit with ordering against pending work on ``queue``; returns an :class:`Event`."""
+    dpctl = _dpctl or _dpctl_mod()
+    om = dpctl.utils.SequentialOrderManager[queue]
+    deps = om.submitted_events
+    if depends_on:
+        deps = list(deps)
+        for e in depends_on:
+            if isinstance(e, Event):
+                if e.sycl_event is not None:
+                    deps.append(e.sycl_event)
+            elif isinstance(e, dpctl.SyclEvent):
+                deps.append(e)
+            else:
+                raise LaunchError(
+                    f"depends_on takes hetero.Event or dpctl.SyclEvent objects, got {type(e).__name__}"
+                )
+    if type(rng) is NdRange:
+        ev = queue.submit_async(sycl_kernel, kargs, rng._glist, rng._llist, dEvents=deps)
+    else:
+        ev = queue.submit_async(sycl_kernel, kargs, rng._glist, dEvents=deps)
+    om.add_event_pair(ev, ev)
+    track(ev, keep, queue)
+    if checker is not None:
+        checker.launched()
+    return Event(ev, keep, checker)
