@@ -12,10 +12,10 @@ import sys
 
 import hetero  # import first
 import numpy as np
-from hetero.kernel_api import kernel
 
 
-@kernel
+
+@hetero.kernel
 def blend(it, src, dst, alpha):
     i = it.get_id(0)
     j = it.get_id(1)

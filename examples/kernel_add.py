@@ -11,12 +11,11 @@ import time
 
 import hetero  # import first: it points the SYCL runtime at the OpenCL CPU driver
 import numpy as np
-from hetero.kernel_api import get_global_id, kernel
 
 
-@kernel
+@hetero.kernel
 def add(a, b, c):
-    i = get_global_id(0)
+    i = hetero.get_global_id(0)
     c[i] = a[i] + b[i]
 
 
