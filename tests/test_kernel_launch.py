@@ -228,3 +228,28 @@ def test_kernel_decorator_with_options_and_launcher_cache(device):
     fast[1](x, y)
     with pytest.raises(hetero.LaunchError):
         fast[True]  # not the cached launcher of fast[1]
+
+
+def test_argument_memo_follows_array_lifetime(device):
+    """Launches memoise what they need from each usm_ndarray; the memo must not keep arrays alive
+    and must not mix up views of one buffer."""
+    import gc
+
+    import dpnp
+
+    from hetero.compiler import launch
+
+    q = device.sycl_queue
+    x = dpnp.arange(12, dtype=np.float32, sycl_queue=q)
+    y = dpnp.empty(12, dtype=np.float32, sycl_queue=q)
+    twice[12](x, y)
+    u = x.get_array()
+    key = id(u)
+    assert key in launch._usm_memo
+    # a view of the same buffer has other strides and offset: its own entry, right answer
+    ys = dpnp.zeros(6, dtype=np.float32, sycl_queue=q)
+    twice[6](x[1::2], ys)
+    np.testing.assert_array_equal(dpnp.asnumpy(ys), np.arange(1, 12, 2) * 2)
+    del x, u
+    gc.collect()
+    assert key not in launch._usm_memo
