@@ -416,6 +416,23 @@ def synchronize(device=None) -> None:
         _pending.extend(keep)
 
 
+# Work-group size for 1-D Range launches on CPU devices. A Range launch leaves the size to the
+# implementation; the OpenCL CPU runtime's own choice ran a 2^24 float32 add at ~20 GB/s, groups
+# of 64 at ~24 GB/s (as fast as dpnp). Other devices keep their runtime's choice.
+_CPU_RANGE_WG = 64
+_range_wg_by_queue: dict = {}
+
+
+def _range_work_group(queue, glist):
+    wg = _range_wg_by_queue.get(queue)
+    if wg is None:
+        wg = _CPU_RANGE_WG if queue.sycl_device.is_cpu else 0
+        _range_wg_by_queue[queue] = wg
+    if wg and len(glist) == 1 and glist[0] % wg == 0:
+        return [wg]
+    return None
+
+
 def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Event:
     """Submit with ordering against pending work on ``queue``; returns an :class:`Event`."""
     dpctl = _dpctl or _dpctl_mod()
@@ -436,7 +453,11 @@ def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Ev
     if type(rng) is NdRange:
         ev = queue.submit_async(sycl_kernel, kargs, rng._glist, rng._llist, dEvents=deps)
     else:
-        ev = queue.submit_async(sycl_kernel, kargs, rng._glist, dEvents=deps)
+        wg = _range_work_group(queue, rng._glist)
+        if wg:
+            ev = queue.submit_async(sycl_kernel, kargs, rng._glist, wg, dEvents=deps)
+        else:
+            ev = queue.submit_async(sycl_kernel, kargs, rng._glist, dEvents=deps)
     om.add_event_pair(ev, ev)
     track(ev, keep, queue)
     if checker is not None:
