@@ -1,0 +1,556 @@
+"""Kernel source → the same source with a hidden work-item context, ready for numba's CPU target.
+
+On a SYCL device the in-kernel queries are builtins of the hardware. On the
+host there is no hardware work-item, so each rewritten function takes one more
+parameter first, the *context* of the work-item that runs it — a tuple
+``(global_id, global_range, local_id, local_range, group_id, num_groups,
+work_dim)`` whose members are 3-tuples of integers (dimensions the launch lacks
+hold id 0 and extent 1, which is what the queries answer there) — and:
+
+* a call of an in-kernel query of :mod:`hetero.kernel_api` (found by resolving
+  the called expression in the function's globals and closure, so
+  ``get_global_id(0)``, ``hetero.get_global_id(0)`` and ``kapi.get_global_id(0)``
+  all count) becomes a call of a helper reading the context;
+* a call of a work-item method (``item.get_id(d)``, ``nd.get_local_id(d)``, ...)
+  on a local name becomes the same helper call;
+* a call of a ``@hetero.device_function`` becomes a call of that function,
+  rewritten the same way, with the context passed on;
+* the item parameter of an item-style kernel stays a parameter but the launcher
+  passes what the item stands for: an integer in 1-D, a tuple of ids in N-D, so
+  ``c[i] = a[i] + b[i]`` and ``i + 1`` are ordinary numba code;
+* ``item.ndim`` becomes a constant.
+
+In-kernel atomics (``atomic_add(array, index, value)`` ..., issue 5) become real
+atomics (``atomics.py``); ``private_array(shape, dtype)`` becomes an array of the
+work-item's own. Work-group features (barriers, local memory,
+``AtomicRef``, groups) are found here too; the host back end does not model
+work-groups yet, so they are refused with a :class:`~hetero.errors.LaunchError`
+rather than run with a wrong meaning.
+
+The rewritten function is compiled under the user's file name with the user's
+line numbers, so numba's messages point at the kernel as written.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import textwrap
+import threading
+import weakref
+
+from .. import kernel_api as api
+from ..errors import KernelCompileError, KernelTypingError, LaunchError
+
+CTX = "__hetero_ctx"
+
+# in-kernel function → context helper
+_API_HELPERS = {
+    "get_global_id": "global_id",
+    "get_global_size": "global_range",
+    "get_local_id": "local_id",
+    "get_local_size": "local_range",
+    "get_group_id": "group_id",
+    "get_num_groups": "num_groups",
+    "get_work_dim": "work_dim",
+}
+
+# work-item method → (context helper, needs an NdRange launch)
+ITEM_METHODS = {
+    "get_id": ("global_id", False),
+    "get_range": ("global_range", False),
+    "get_linear_id": ("global_linear_id", False),
+    "get_global_id": ("global_id", True),
+    "get_global_range": ("global_range", True),
+    "get_global_linear_id": ("global_linear_id", True),
+    "get_local_id": ("local_id", True),
+    "get_local_range": ("local_range", True),
+    "get_local_linear_id": ("local_linear_id", True),
+    "get_group_id": ("group_id", True),
+    "get_group_range": ("num_groups", True),
+}
+_NO_DIM_HELPERS = {"global_linear_id", "local_linear_id", "work_dim"}
+
+# Names of work-group features (issue 5): a call of one of these, from hetero or on a work-item,
+# means the kernel needs a work-group model the host back end does not have yet.
+WORKGROUP_NAMES = frozenset(
+    {
+        "barrier",
+        "group_barrier",
+        "local_array",
+        "LocalAccessor",
+        "AtomicRef",
+        "atomic_fence",
+        "mem_fence",
+        "get_group",
+        "get_sub_group",
+    }
+)
+
+# In-kernel atomics (issue 5) the host back end lowers to real atomics (``atomics.py``): work-items
+# run on several threads at once. Ordering keywords are accepted and ignored: the host's atomics
+# are sequentially consistent, the strongest order.
+ATOMIC_NAMES = frozenset(
+    f"atomic_{op}" for op in ("add", "sub", "min", "max", "and", "or", "xor", "exchange", "compare_exchange")
+)
+_ORDERING_KEYWORDS = {"memory_order", "memory_scope", "address_space", "order", "scope"}
+# Per-work-item scratch arrays (issue 5): an ordinary array per kernel call on the host.
+PRIVATE_ARRAY_NAMES = frozenset({"private_array", "PrivateArray"})
+
+_MISSING = object()
+
+
+class WorkgroupFeatureError(LaunchError):
+    """The kernel uses barriers, local memory, atomics or groups, which the host back end cannot run yet."""
+
+
+def _where(py_func, lineno=None) -> str:
+    code = py_func.__code__
+    return f"{code.co_filename}:{lineno if lineno is not None else code.co_firstlineno}"
+
+
+def _parse(py_func, what: str):
+    """The function's ``ast.FunctionDef`` with the user's line numbers."""
+    try:
+        lines, start = inspect.getsourcelines(py_func)
+    except (OSError, TypeError) as exc:
+        raise KernelCompileError(
+            f"{what} {py_func.__name__!r} ({_where(py_func)}): the host back end compiles a kernel from its "
+            "Python source, and Python cannot find the source of this function (defined with exec, "
+            "`python -c` or at an interactive prompt without source?). Define it in a file or notebook "
+            "cell, or run it with HETERO_KERNEL_BACKEND=interpret."
+        ) from exc
+    tree = ast.parse(textwrap.dedent("".join(lines)))
+    ast.increment_lineno(tree, start - 1)
+    fdef = tree.body[0] if tree.body else None
+    if not isinstance(fdef, ast.FunctionDef) or fdef.name != py_func.__name__:
+        raise KernelCompileError(
+            f"{what} {py_func.__name__!r} ({_where(py_func)}): its source is not a plain `def` "
+            "(a lambda or generated function?); the host back end needs a `def` statement"
+        )
+    fdef.decorator_list = []
+    # Annotations mean nothing to numba, and may name what only a type checker imports.
+    fdef.returns = None
+    for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs:
+        a.annotation = None
+    return fdef
+
+
+def _environment(py_func) -> dict:
+    """What the function's free names mean: its closure over its globals."""
+    env = dict(py_func.__globals__)
+    code = py_func.__code__
+    for name, cell in zip(code.co_freevars, py_func.__closure__ or ()):
+        try:
+            env[name] = cell.cell_contents
+        except ValueError:  # an empty cell
+            pass
+    return env
+
+
+def _local_names(fdef: ast.FunctionDef) -> set:
+    names = {a.arg for a in fdef.args.posonlyargs + fdef.args.args}
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.Lambda, ast.ClassDef)) and node is not fdef:
+            if hasattr(node, "name"):
+                names.add(node.name)
+    return names
+
+
+def _from_hetero(obj) -> bool:
+    return (getattr(obj, "__module__", None) or "").startswith("hetero")
+
+
+def _device_function_type():
+    from ..compiler.kernel import DeviceFunction
+
+    return DeviceFunction
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, py_func, what, env, locals_, item_param, ndim, nd, callee_name):
+        self.py_func = py_func
+        self.what = what
+        self.env = env
+        self.locals = locals_
+        self.item_param = item_param
+        self.ndim = ndim
+        self.nd = nd
+        self.callee_name = callee_name  # DeviceFunction → name bound in the namespace
+        self.helpers_used: set = set()
+        self.depth = 0
+        self.device_function_type = _device_function_type()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _fail(self, node, msg, cls=KernelTypingError):
+        raise cls(f"{self.what} {self.py_func.__name__!r} ({_where(self.py_func, node.lineno)}): {msg}")
+
+    def _resolve(self, node):
+        if isinstance(node, ast.Name):
+            if node.id in self.locals:
+                return _MISSING
+            if node.id in self.env:
+                return self.env[node.id]
+            return getattr(builtins, node.id, _MISSING)
+        if isinstance(node, ast.Attribute):
+            base = self._resolve(node.value)
+            if base is _MISSING:
+                return _MISSING
+            try:
+                return getattr(base, node.attr, _MISSING)
+            except Exception:
+                return _MISSING
+        return _MISSING
+
+    def _helper_call(self, node, helper, args):
+        name = f"__hetero_ctx_{helper}"
+        self.helpers_used.add(helper)
+        nargs = 0 if helper in _NO_DIM_HELPERS else 1
+        if len(args) != nargs or node.keywords:
+            what = "no argument" if nargs == 0 else "one argument, the dimension"
+            self._fail(node, f"{ast.unparse(node.func)}() takes {what}; got `{ast.unparse(node)}`")
+        return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [ast.Name(CTX, ast.Load()), *args], []), node)
+
+    # --- visitors --------------------------------------------------------------------------
+
+    def visit_FunctionDef(self, node):
+        self.depth += 1
+        try:
+            self.generic_visit(node)
+        finally:
+            self.depth -= 1
+        return node
+
+    visit_Lambda = visit_FunctionDef
+
+    def visit_Return(self, node):
+        self.generic_visit(node)
+        if self.what == "kernel" and self.depth == 1 and node.value is not None:
+            if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+                self._fail(
+                    node,
+                    f"a kernel returns nothing, but this one returns `{ast.unparse(node.value)}`; "
+                    "write results into an array argument",
+                    KernelCompileError,
+                )
+        return node
+
+    def visit_Attribute(self, node):
+        self.generic_visit(node)
+        if (
+            self.item_param is not None
+            and isinstance(node.value, ast.Name)
+            and node.value.id == self.item_param
+            and node.attr in ("ndim", "dimensions")
+            and isinstance(node.ctx, ast.Load)
+        ):
+            return ast.copy_location(ast.Constant(self.ndim), node)
+        return node
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        func = node.func
+        target = self._resolve(func)
+        short = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+
+        if isinstance(target, self.device_function_type):
+            name = self.callee_name(target, node)
+            new = ast.Call(ast.Name(name, ast.Load()), [ast.Name(CTX, ast.Load()), *node.args], node.keywords)
+            return ast.copy_location(new, node)
+
+        if target is not _MISSING:
+            for fname, helper in _API_HELPERS.items():
+                if target is getattr(api, fname):
+                    return self._helper_call(node, helper, node.args)
+
+        if short in ATOMIC_NAMES and target is not _MISSING and target is not None and _from_hetero(target):
+            bad = [k.arg for k in node.keywords if k.arg not in _ORDERING_KEYWORDS]
+            if bad:
+                self._fail(node, f"`{ast.unparse(node)}`: the host back end does not know the keyword(s) {bad}")
+            self.helpers_used.add(short)
+            new = ast.Call(ast.Name(f"__hetero_{short}", ast.Load()), node.args, [])
+            return ast.copy_location(new, node)
+
+        if short in PRIVATE_ARRAY_NAMES and target is not _MISSING and target is not None and _from_hetero(target):
+            # one array per work-item: per call on the host (each work-item is one call of the kernel)
+            zeros = any(k.arg == "fill_zeros" and isinstance(k.value, ast.Constant) and k.value.value
+                        for k in node.keywords)
+            bad = [k.arg for k in node.keywords if k.arg != "fill_zeros"]
+            if len(node.args) != 2 or bad:
+                self._fail(node, f"`{ast.unparse(node)}`: write {short}(shape, dtype) with a constant shape")
+            self.helpers_used.add("numpy")
+            func = ast.Attribute(ast.Name("__hetero_numpy", ast.Load()), "zeros" if zeros else "empty", ast.Load())
+            return ast.copy_location(ast.Call(func, node.args, []), node)
+
+        if short in WORKGROUP_NAMES and (target is _MISSING or target is None or _from_hetero(target)):
+            self._fail(
+                node,
+                f"`{ast.unparse(node)}` needs work-groups (barriers, local memory), which the host "
+                "back end cannot run yet: running it work-item by work-item would give wrong answers. "
+                "Run this kernel on a SYCL device (e.g. HETERO_DEVICE=opencl:cpu with dpnp arrays) or "
+                "through the interpreter (HETERO_KERNEL_BACKEND=interpret or k.interpret[...]).",
+                WorkgroupFeatureError,
+            )
+
+        if target is _MISSING and isinstance(func, ast.Attribute) and func.attr in ITEM_METHODS:
+            helper, needs_nd = ITEM_METHODS[func.attr]
+            if needs_nd and not self.nd:
+                self._fail(
+                    node,
+                    f"`{ast.unparse(node)}`: {func.attr}() is a method of an NdItem, which a kernel gets from an "
+                    "NdRange launch; this launch is a Range (use get_id / get_range / get_linear_id, or "
+                    "launch with hetero.NdRange(global, local))",
+                )
+            return self._helper_call(node, helper, node.args)
+        return node
+
+
+class Rewritten:
+    """One function rewritten for the host: its new source and the names it needs bound."""
+
+    __slots__ = ("source", "code", "callees", "helpers", "env", "name")
+
+    def __init__(self, name, source, code, callees, helpers, env):
+        self.name = name
+        self.source = source
+        self.code = code
+        self.callees = callees  # {bound name: DeviceFunction}
+        self.helpers = helpers
+        self.env = env
+
+
+def rewrite(py_func, *, what: str, item_style: bool, ndim: int, nd: bool) -> Rewritten:
+    """Rewrite ``py_func`` (a kernel or a device function) to take the work-item context first."""
+    fdef = _parse(py_func, what)
+    if fdef.args.vararg or fdef.args.kwarg or fdef.args.kwonlyargs:
+        raise KernelCompileError(
+            f"{what} {py_func.__name__!r} ({_where(py_func)}) must take only positional parameters"
+        )
+    env = _environment(py_func)
+    params = fdef.args.posonlyargs + fdef.args.args
+    item_param = params[0].arg if item_style and params else None
+    callees: dict = {}
+    by_id: dict = {}
+
+    def callee_name(df, node):
+        key = id(df)
+        if key not in by_id:
+            by_id[key] = f"__hetero_df_{len(by_id)}_{df.py_func.__name__}"
+            callees[by_id[key]] = df
+        return by_id[key]
+
+    rw = _Rewriter(py_func, what, env, _local_names(fdef), item_param, ndim, nd, callee_name)
+    fdef = rw.visit(fdef)
+    target = fdef.args.posonlyargs if fdef.args.posonlyargs else fdef.args.args
+    target.insert(0, ast.arg(arg=CTX))
+    if item_param is not None:
+        # Ids are never negative: telling LLVM inside the kernel (where numba's own optimisation of
+        # the kernel sees it) drops the wrap-around of negative indices and lets a[i] vectorise.
+        if ndim == 1:
+            value = f"__hetero_nonneg({item_param})"
+        else:
+            value = "(" + "".join(f"__hetero_nonneg({item_param}[{d}]), " for d in range(ndim)) + ")"
+        stmt = ast.parse(f"{item_param} = {value}").body[0]
+        for node in ast.walk(stmt):
+            node.lineno = node.end_lineno = fdef.lineno
+            node.col_offset = node.end_col_offset = 0
+        fdef.body.insert(0, stmt)
+        rw.helpers_used.add("nonneg")
+    module = ast.Module(body=[fdef], type_ignores=[])
+    ast.fix_missing_locations(module)
+    source = ast.unparse(module)
+    code = compile(module, py_func.__code__.co_filename, "exec")
+    return Rewritten(py_func.__name__, source, code, callees, rw.helpers_used, env)
+
+
+# --- compiling rewritten functions ------------------------------------------------------------
+
+
+def _helpers() -> dict:
+    """numba functions reading the work-item context (see the module docstring for its layout)."""
+    from numba import njit
+
+    nonneg = nonneg_intrinsic()
+
+    @njit(inline="always")
+    def pick(t, d, default):
+        if 0 <= d < 3:
+            return nonneg(t[d])
+        return default
+
+    @njit(inline="always")
+    def global_id(ctx, d):
+        return pick(ctx[0], d, 0)
+
+    @njit(inline="always")
+    def global_range(ctx, d):
+        return pick(ctx[1], d, 1)
+
+    @njit(inline="always")
+    def local_id(ctx, d):
+        return pick(ctx[2], d, 0)
+
+    @njit(inline="always")
+    def local_range(ctx, d):
+        return pick(ctx[3], d, 1)
+
+    @njit(inline="always")
+    def group_id(ctx, d):
+        return pick(ctx[4], d, 0)
+
+    @njit(inline="always")
+    def num_groups(ctx, d):
+        return pick(ctx[5], d, 1)
+
+    @njit(inline="always")
+    def work_dim(ctx):
+        return ctx[6]
+
+    @njit(inline="always")
+    def global_linear_id(ctx):
+        i, r = ctx[0], ctx[1]
+        return (i[0] * r[1] + i[1]) * r[2] + i[2]
+
+    @njit(inline="always")
+    def local_linear_id(ctx):
+        i, r = ctx[2], ctx[3]
+        return (i[0] * r[1] + i[1]) * r[2] + i[2]
+
+    return {
+        "global_id": global_id,
+        "global_range": global_range,
+        "local_id": local_id,
+        "local_range": local_range,
+        "group_id": group_id,
+        "num_groups": num_groups,
+        "work_dim": work_dim,
+        "global_linear_id": global_linear_id,
+        "local_linear_id": local_linear_id,
+    }
+
+
+def nonneg_intrinsic():
+    """``nonneg(x)`` is ``x``, and tells LLVM that ``x >= 0`` (``llvm.assume``).
+
+    Ids and sizes are never negative; knowing it lets LLVM drop the negative-index
+    wrap-around of every ``a[i]`` and vectorise contiguous accesses (as
+    ``!range`` metadata on the id builtins does on the SYCL target).
+    """
+    if "nonneg" in _helper_cache:
+        return _helper_cache["nonneg"]
+    from llvmlite import ir
+    from numba.core import cgutils
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def nonneg(typingctx, x):
+        def codegen(context, builder, sig, args):
+            (v,) = args
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [ir.IntType(1)]), "llvm.assume"
+            )
+            builder.call(fn, [builder.icmp_signed(">=", v, v.type(0))])
+            return v
+
+        return x(x), codegen
+
+    _helper_cache["nonneg"] = nonneg
+    return nonneg
+
+
+_helper_cache: dict = {}
+_lock = threading.RLock()
+# device function → {(nd, options): numba dispatcher}
+_device_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def helpers() -> dict:
+    with _lock:
+        if "global_id" not in _helper_cache:
+            _helper_cache.update(_helpers())
+        return _helper_cache
+
+
+def compile_rewritten(rw: Rewritten, *, nd: bool, jit_options: dict, _stack=()):
+    """A numba dispatcher for a rewritten function, with its helpers and device functions bound."""
+    from numba import njit
+
+    ns = dict(rw.env)
+    hs = helpers()
+    for h in rw.helpers:
+        if h == "nonneg":
+            ns["__hetero_nonneg"] = nonneg_intrinsic()
+        elif h == "numpy":
+            import numpy
+
+            ns["__hetero_numpy"] = numpy
+        elif h in ATOMIC_NAMES:
+            from . import atomics
+
+            ns[f"__hetero_{h}"] = atomics.helper(h)
+        else:
+            ns[f"__hetero_ctx_{h}"] = hs[h]
+    for name, df in rw.callees.items():
+        ns[name] = device_function(df, nd=nd, jit_options=jit_options, _stack=_stack)
+    exec(rw.code, ns)
+    return njit(**jit_options)(ns[rw.name])
+
+
+def device_function(df, *, nd: bool, jit_options: dict, _stack=()):
+    """The host form of a ``@hetero.device_function`` (rewritten, compiled lazily by numba)."""
+    py_func = df.py_func
+    if py_func in _stack:
+        chain = " → ".join(f.__name__ for f in _stack + (py_func,))
+        raise KernelCompileError(
+            f"device function {py_func.__name__!r} ({_where(py_func)}) calls itself ({chain}); "
+            "kernels do not support recursion"
+        )
+    key = (nd, tuple(sorted(jit_options.items())))
+    with _lock:
+        per = _device_cache.setdefault(py_func, {})
+        disp = per.get(key)
+        if disp is None:
+            rw = rewrite(py_func, what="device function", item_style=False, ndim=0, nd=nd)
+            disp = compile_rewritten(rw, nd=nd, jit_options=jit_options, _stack=_stack + (py_func,))
+            per[key] = disp
+        return disp
+
+
+def uses_workgroup_features(py_func, _seen=None, *, any_module: bool = False) -> str | None:
+    """The first work-group feature (barrier, local memory, groups) a kernel or its callees use, or None.
+
+    Found by name in the source, resolved like the rewrite does (with
+    ``any_module``, a call of a function of that name from any module counts);
+    a function whose source cannot be read answers None.
+    """
+    _seen = set() if _seen is None else _seen
+    if py_func in _seen:
+        return None
+    _seen.add(py_func)
+    try:
+        fdef = _parse(py_func, "kernel")
+    except KernelCompileError:
+        return None
+    env = _environment(py_func)
+    locals_ = _local_names(fdef)
+    rw = _Rewriter(py_func, "kernel", env, locals_, None, 1, True, lambda df, node: "")
+    dft = rw.device_function_type
+    for node in ast.walk(fdef):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        short = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        target = rw._resolve(func)
+        if isinstance(target, dft):
+            found = uses_workgroup_features(target.py_func, _seen, any_module=any_module)
+            if found:
+                return found
+        elif short in WORKGROUP_NAMES and (
+            any_module or target is _MISSING or target is None or _from_hetero(target)
+        ):
+            return short
+    return None
