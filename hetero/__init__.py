@@ -27,10 +27,27 @@ from ._arrays import (
 from ._device import Device, default_device, device, devices, host, select_device
 from ._threads import get_num_threads, jit, set_num_threads
 from .kernel_api import (
+    AddressSpace,
+    AtomicRef,
+    Group,
     Item,
+    LocalAccessor,
+    MemoryOrder,
+    MemoryScope,
     NdItem,
     NdRange,
     Range,
+    atomic_add,
+    atomic_and,
+    atomic_compare_exchange,
+    atomic_exchange,
+    atomic_fence,
+    atomic_max,
+    atomic_min,
+    atomic_or,
+    atomic_sub,
+    atomic_xor,
+    barrier,
     device_function,
     get_global_id,
     get_global_size,
@@ -39,7 +56,10 @@ from .kernel_api import (
     get_local_size,
     get_num_groups,
     get_work_dim,
+    group_barrier,
     kernel,
+    local_array,
+    private_array,
 )
 from .errors import (
     ConfigurationError,

@@ -12,7 +12,12 @@ the user: in ``k[(n, m)]`` dimension 0 has ``n`` work-items, dimension 1 has ``m
 
 from __future__ import annotations
 
+import enum
+import sys
 import threading
+
+import numpy as np
+
 from .errors import LaunchError
 
 __all__ = [
@@ -31,6 +36,26 @@ __all__ = [
     "get_group_id",
     "get_num_groups",
     "get_work_dim",
+    "Group",
+    "barrier",
+    "group_barrier",
+    "local_array",
+    "LocalAccessor",
+    "private_array",
+    "atomic_add",
+    "atomic_sub",
+    "atomic_min",
+    "atomic_max",
+    "atomic_and",
+    "atomic_or",
+    "atomic_xor",
+    "atomic_exchange",
+    "atomic_compare_exchange",
+    "AtomicRef",
+    "atomic_fence",
+    "MemoryOrder",
+    "MemoryScope",
+    "AddressSpace",
 ]
 
 
@@ -268,6 +293,69 @@ class NdItem(Item):
             lin = lin * r + i
         return lin
 
+    def get_group(self):
+        """The :class:`Group` (work-group) this work-item belongs to."""
+        return Group(self._st)
+
+
+class Group:
+    """The work-group of a work-item, from :meth:`NdItem.get_group`.
+
+    Methods
+    -------
+    get_group_id(d)            the group's id in dimension ``d``
+    get_group_range(d)         the number of groups in dimension ``d``
+    get_local_range(d)         the extent of a group in dimension ``d``
+    get_group_linear_id()      the row-major linear id of the group
+    get_group_linear_range()   the number of groups
+    get_local_linear_range()   the number of work-items in a group
+    leader                     True for the work-item with local id 0
+
+    A ``Group`` is what :func:`group_barrier` synchronises.
+    """
+
+    __slots__ = ("_st",)
+
+    def __init__(self, state: _WorkItemState):
+        self._st = state
+
+    @property
+    def ndim(self) -> int:
+        return len(self._st.global_range)
+
+    dimensions = ndim
+
+    def get_group_id(self, d):
+        return _pick(self._st.group_id, d, 0)
+
+    def get_group_range(self, d):
+        return _pick(self._st.groups, d, 1)
+
+    def get_local_range(self, d):
+        return _pick(self._st.local_range, d, 1)
+
+    def get_group_linear_id(self):
+        lin = 0
+        for i, r in zip(self._st.group_id, self._st.groups):
+            lin = lin * r + i
+        return lin
+
+    def get_group_linear_range(self):
+        n = 1
+        for r in self._st.groups:
+            n *= r
+        return n
+
+    def get_local_linear_range(self):
+        n = 1
+        for r in self._st.local_range:
+            n *= r
+        return n
+
+    @property
+    def leader(self):
+        return all(i == 0 for i in self._st.local_id)
+
 
 # --- OpenCL-style in-kernel functions ---------------------------------------------------------
 
@@ -319,6 +407,315 @@ def get_work_dim():
 
 
 ID_FUNCTIONS = (get_global_id, get_global_size, get_local_id, get_local_size, get_group_id, get_num_groups)
+
+
+# --- work-group features: barriers, local and private memory, atomics (issue 5) --------------
+
+
+class MemoryOrder(enum.IntEnum):
+    """Memory orders of atomics and fences (values as in SYCL / DPC++)."""
+
+    RELAXED = 0
+    ACQUIRE = 1
+    CONSUME_UNSUPPORTED = 2
+    RELEASE = 3
+    ACQ_REL = 4
+    SEQ_CST = 5
+
+
+class MemoryScope(enum.IntEnum):
+    """Memory scopes of atomics, fences and barriers (values as in SYCL)."""
+
+    WORK_ITEM = 0
+    SUB_GROUP = 1
+    WORK_GROUP = 2
+    DEVICE = 3
+    SYSTEM = 4
+
+
+class AddressSpace(enum.IntEnum):
+    """Address spaces an :class:`AtomicRef` may point into (values as in SPIR-V / OpenCL)."""
+
+    PRIVATE = 0
+    GLOBAL = 1
+    CONSTANT = 2
+    LOCAL = 3
+    GENERIC = 4
+
+
+def _group_of(name: str):
+    """The work-group (interpreter back end) of the running work-item, or None."""
+    return getattr(_current(name), "group", None)
+
+
+def barrier(fence_scope=MemoryScope.WORK_GROUP):
+    """Wait until every work-item of the work-group has reached this barrier.
+
+    Writes to local and global memory made before the barrier by any work-item
+    of the group are visible to the whole group after it. Every work-item of a
+    group must reach each barrier: a barrier may sit in a loop or a branch
+    only when all work-items of the group take the same path (a uniform
+    condition, such as one on ``get_local_size``). Use with an
+    :class:`NdRange` launch.
+
+    Examples
+    --------
+    >>> tmp = hetero.local_array(64, np.float32)
+    >>> tmp[lid] = a[gid]
+    >>> hetero.barrier()
+    """
+    group = _group_of("barrier")
+    if group is not None:
+        group.barrier()
+
+
+def group_barrier(group, fence_scope=MemoryScope.WORK_GROUP):
+    """:func:`barrier` for the :class:`Group` ``group`` (SYCL's ``group_barrier``)."""
+    g = _group_of("group_barrier")
+    if g is not None:
+        g.barrier()
+
+
+def _call_site(depth: int = 2):
+    f = sys._getframe(depth)
+    return (f.f_code, f.f_lasti)
+
+
+def _dtype(dtype):
+    """A NumPy dtype from a NumPy type, dtype, string or numba type (``numba.float32``)."""
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        return np.dtype(str(dtype))
+
+
+def local_array(shape, dtype):
+    """An array in the work-group's local memory, shared by its work-items.
+
+    ``shape`` (an int or a tuple of ints) must be a compile-time constant:
+    a literal, or a module-level constant. Its contents are undefined until
+    written; synchronise with :func:`barrier` between writing and reading
+    another work-item's element. For a size chosen at launch time pass a
+    :class:`LocalAccessor` argument instead.
+
+    Examples
+    --------
+    >>> tile = hetero.local_array((16, 16), np.float32)
+    """
+    group = _group_of("local_array")
+    if group is None:
+        return np.zeros(shape, _dtype(dtype))
+    return group.shared(("local_array",) + _call_site(), lambda: np.zeros(shape, _dtype(dtype)))
+
+
+class LocalAccessor:
+    """Local memory whose size is chosen at launch: create it on the host, pass it as an argument.
+
+    Inside the kernel the argument is an array of ``shape`` and ``dtype`` in the
+    work-group's local memory (one per work-group).
+
+    Examples
+    --------
+    >>> @hetero.kernel
+    ... def k(it, a, tmp):
+    ...     tmp[it.get_local_id(0)] = a[it]
+    >>> k[hetero.NdRange(n, 64)](a, hetero.LocalAccessor(64, np.float32))
+    """
+
+    def __init__(self, shape, dtype=np.float32):
+        dims = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
+        if not 1 <= len(dims) <= 3 or any(isinstance(d, bool) or not hasattr(d, "__index__") or d < 1 for d in dims):
+            raise LaunchError(f"LocalAccessor shape must be 1 to 3 positive integers, got {shape!r}")
+        self.shape = tuple(int(d) for d in dims)
+        self.dtype = _dtype(dtype)
+        if self.dtype.kind not in "iuf":
+            raise LaunchError(f"LocalAccessor dtype must be an integer or float type, got {self.dtype}")
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def _array(self):
+        group = _group_of("LocalAccessor")
+        if group is None:
+            return np.zeros(self.shape, self.dtype)
+        return group.shared(("LocalAccessor", id(self)), lambda: np.zeros(self.shape, self.dtype))
+
+    def __getitem__(self, idx):
+        return self._array()[idx]
+
+    def __setitem__(self, idx, value):
+        self._array()[idx] = value
+
+    def __repr__(self):
+        return f"LocalAccessor({self.shape}, {self.dtype})"
+
+
+def private_array(shape, dtype, fill_zeros=False):
+    """A small array of the running work-item's own (in registers or private memory).
+
+    ``shape`` must be a compile-time constant. Contents are undefined unless
+    ``fill_zeros`` is True.
+    """
+    _current("private_array")
+    return np.zeros(shape, _dtype(dtype)) if fill_zeros else np.empty(shape, _dtype(dtype))
+
+
+_atomic_lock = threading.RLock()
+
+
+def _rmw(array, index, fn):
+    with _atomic_lock:
+        old = array[index]
+        array[index] = fn(old)
+        return old
+
+
+def atomic_add(array, index, value):
+    """Atomically ``array[index] += value``; returns the old value.
+
+    Works on global (argument) and local arrays of int32, int64, uint32,
+    uint64, float32 and float64 (64-bit types where the device supports them).
+    The ``atomic_*`` functions are relaxed atomics at device scope; order them
+    with :func:`barrier` or :func:`atomic_fence`, or use :class:`AtomicRef`.
+    """
+    return _rmw(array, index, lambda old: old + value)
+
+
+def atomic_sub(array, index, value):
+    """Atomically ``array[index] -= value``; returns the old value."""
+    return _rmw(array, index, lambda old: old - value)
+
+
+def atomic_min(array, index, value):
+    """Atomically ``array[index] = min(array[index], value)``; returns the old value."""
+    return _rmw(array, index, lambda old: min(old, value))
+
+
+def atomic_max(array, index, value):
+    """Atomically ``array[index] = max(array[index], value)``; returns the old value."""
+    return _rmw(array, index, lambda old: max(old, value))
+
+
+def atomic_and(array, index, value):
+    """Atomically ``array[index] &= value`` (integers); returns the old value."""
+    return _rmw(array, index, lambda old: old & value)
+
+
+def atomic_or(array, index, value):
+    """Atomically ``array[index] |= value`` (integers); returns the old value."""
+    return _rmw(array, index, lambda old: old | value)
+
+
+def atomic_xor(array, index, value):
+    """Atomically ``array[index] ^= value`` (integers); returns the old value."""
+    return _rmw(array, index, lambda old: old ^ value)
+
+
+def atomic_exchange(array, index, value):
+    """Atomically store ``value`` in ``array[index]``; returns the old value."""
+    return _rmw(array, index, lambda old: value)
+
+
+def atomic_compare_exchange(array, index, expected, desired):
+    """Atomically: if ``array[index] == expected`` store ``desired``. Returns the old value
+    (the exchange happened when it equals ``expected``)."""
+    return _rmw(array, index, lambda old: desired if old == expected else old)
+
+
+ATOMIC_FUNCTIONS = (
+    atomic_add,
+    atomic_sub,
+    atomic_min,
+    atomic_max,
+    atomic_and,
+    atomic_or,
+    atomic_xor,
+    atomic_exchange,
+)
+# in-kernel functions that write their first (array) argument
+WRITES_FIRST_ARGUMENT = frozenset(f.__name__ for f in ATOMIC_FUNCTIONS) | {"atomic_compare_exchange", "AtomicRef"}
+
+
+def atomic_fence(memory_order=MemoryOrder.SEQ_CST, memory_scope=MemoryScope.DEVICE):
+    """A memory fence: orders this work-item's memory accesses before and after it."""
+    _current("atomic_fence")
+
+
+class AtomicRef:
+    """An atomic view of one array element, as SYCL's ``atomic_ref``.
+
+    ``AtomicRef(array, index=0, memory_order=MemoryOrder.RELAXED,
+    memory_scope=MemoryScope.DEVICE, address_space=AddressSpace.GLOBAL)``;
+    ``array`` may be a kernel argument or a :func:`local_array` (then pass
+    ``address_space=AddressSpace.LOCAL``, which is also inferred). Methods
+    ``fetch_add/sub/min/max/and/or/xor(v)`` and ``exchange(v)`` return the old
+    value; ``load()``, ``store(v)``; ``compare_exchange(expected, desired,
+    expected_idx=0)`` compares with ``expected[expected_idx]`` (an array), stores
+    ``desired`` and returns True when equal, else writes the current value into
+    ``expected[expected_idx]`` and returns False.
+    """
+
+    __slots__ = ("_ref", "_index", "memory_order", "memory_scope", "address_space")
+
+    def __init__(
+        self,
+        ref,
+        index=0,
+        memory_order=MemoryOrder.RELAXED,
+        memory_scope=MemoryScope.DEVICE,
+        address_space=AddressSpace.GLOBAL,
+    ):
+        self._ref = ref
+        self._index = index
+        self.memory_order = memory_order
+        self.memory_scope = memory_scope
+        self.address_space = address_space
+
+    @property
+    def ref(self):
+        return self._ref[self._index]
+
+    def fetch_add(self, val):
+        return atomic_add(self._ref, self._index, val)
+
+    def fetch_sub(self, val):
+        return atomic_sub(self._ref, self._index, val)
+
+    def fetch_min(self, val):
+        return atomic_min(self._ref, self._index, val)
+
+    def fetch_max(self, val):
+        return atomic_max(self._ref, self._index, val)
+
+    def fetch_and(self, val):
+        return atomic_and(self._ref, self._index, val)
+
+    def fetch_or(self, val):
+        return atomic_or(self._ref, self._index, val)
+
+    def fetch_xor(self, val):
+        return atomic_xor(self._ref, self._index, val)
+
+    def exchange(self, val):
+        return atomic_exchange(self._ref, self._index, val)
+
+    def load(self):
+        with _atomic_lock:
+            return self._ref[self._index]
+
+    def store(self, val):
+        with _atomic_lock:
+            self._ref[self._index] = val
+
+    def compare_exchange(self, expected, desired, expected_idx=0):
+        with _atomic_lock:
+            cur = self._ref[self._index]
+            if cur == expected[expected_idx]:
+                self._ref[self._index] = desired
+                return True
+            expected[expected_idx] = cur
+            return False
 
 
 # --- decorators (the compiler is imported lazily: `import hetero` stays light) ---------------

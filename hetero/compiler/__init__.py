@@ -4,8 +4,11 @@ The data path, one module per step:
 
 ``models.py`` / ``typing.py`` / ``lowering.py`` / ``mathlib.py``
     what the kernel language means on the SYCL target: array layout with
-    address spaces, the typing and the OpenCL-builtin lowering of the
-    in-kernel functions of ``hetero.kernel_api``, ``math.*`` and NumPy scalar
+    address spaces (arguments in global memory, ``local_array`` /
+    ``LocalAccessor`` in local memory, ``private_array`` in private memory), the
+    typing and the OpenCL-builtin lowering of the in-kernel functions of
+    ``hetero.kernel_api`` (ids, groups, barriers as ``__spirv_ControlBarrier``,
+    atomics as ``atomicrmw`` / ``cmpxchg`` loops), ``math.*`` and NumPy scalar
     functions as OpenCL.std calls;
 ``target.py``
     the numba target that ties them together (typing context, target context,
@@ -23,7 +26,8 @@ The data path, one module per step:
     dpctl's ``SequentialOrderManager``, events, ``synchronize``, bounds-check flags;
 ``kernel.py``
     the ``Kernel`` object users hold: specialisations in memory, programs per
-    SYCL context, launches, ``inspect_*``.
+    SYCL context, launches, device capability checks (64-bit atomics, local
+    memory size), ``inspect_*``.
 
 Importing ``kernel.py``, ``launch.py`` or ``cache.py`` needs neither numba nor a
 SYCL runtime: a launch whose SPIR-V is cached on disk never imports numba.

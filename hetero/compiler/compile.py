@@ -24,7 +24,8 @@ from numba.core.target_extension import target_override
 from numba.np import arrayobj
 
 from ..errors import KernelCompileError, KernelTypingError
-from .models import WorkItemType
+from ..kernel_api import WRITES_FIRST_ARGUMENT
+from .models import AddrSpaceArray, WorkItemType
 from .target import TARGET_NAME, kernel_flags, sycl_target
 
 I64 = llir.IntType(64)
@@ -43,6 +44,9 @@ class Specialisation:
     spirv: bytes = b""
     # with bounds checks: status code -> (exception name, message, file, line)
     errors: dict = field(default_factory=dict)
+    # element types (str) of the atomics the kernel uses (64-bit ones need device support)
+    atomics: frozenset = frozenset()
+    local_bytes: int = 0  # local memory of its local_array calls
 
 
 def kernel_abi(argtypes) -> list[str]:
@@ -50,11 +54,15 @@ def kernel_abi(argtypes) -> list[str]:
 
     array of ndim k: ``ptr addrspace(1)`` to the allocation, i64 element offset of
     element 0, k × i64 shape, k × i64 strides in elements (as dpnp reports them);
-    integers and bools: i64; float32: float; float64: double; complex: two reals.
+    integers and bools: i64; float32: float; float64: double; complex: two reals;
+    a ``LocalAccessor`` of ndim k: ``ptr addrspace(3)`` (local memory, fed by a
+    ``dpctl.LocalAccessor``), k × i64 shape.
     """
     out = []
     for t in argtypes:
-        if isinstance(t, types.Array):
+        if isinstance(t, AddrSpaceArray):
+            out += ["ptr addrspace(3)"] + ["i64"] * t.ndim
+        elif isinstance(t, types.Array):
             out += ["ptr", "i64"] + ["i64"] * (2 * t.ndim)
         elif isinstance(t, (types.Integer, types.Boolean)):
             out.append("i64")
@@ -143,10 +151,13 @@ def compile_specialisation(
     ids), written by the first work-item that fails. ``small_ids`` promises a launch of
     fewer than 2**31 work-items (ids are then marked as such for the device compiler).
     """
-    from .lowering import id_bound
+    from .lowering import id_bound, record_features
 
-    with id_bound(31 if small_ids else 63):
-        return _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck)
+    with id_bound(31 if small_ids else 63), record_features() as used:
+        spec = _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck)
+    spec.atomics = frozenset(used["atomics"])
+    spec.local_bytes = used["local_bytes"]
+    return spec
 
 
 def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck):
@@ -203,7 +214,10 @@ def _entry_module(ctx, cres, entry: str, argtypes: tuple, has_item: bool, flag_n
     for t in argtypes:
         if isinstance(t, WorkItemType):
             continue
-        if isinstance(t, types.Array):
+        if isinstance(t, AddrSpaceArray):  # a LocalAccessor: local memory, then its shape
+            abi.append(ctx.get_data_type(t.dtype).as_pointer(3))
+            abi += [I64] * t.ndim
+        elif isinstance(t, types.Array):
             abi.append(ctx.get_data_type(t.dtype).as_pointer(1))
             abi += [I64] * (1 + 2 * t.ndim)
         elif isinstance(t, (types.Integer, types.Boolean)):
@@ -227,7 +241,13 @@ def _entry_module(ctx, cres, entry: str, argtypes: tuple, has_item: bool, flag_n
         if isinstance(t, WorkItemType):
             vals.append(llir.Constant(llir.IntType(8), 0))
             continue
-        if isinstance(t, types.Array):
+        if isinstance(t, AddrSpaceArray):
+            from .lowering import make_addrspace_array
+
+            shape = params[pos + 1 : pos + 1 + t.ndim]
+            vals.append(make_addrspace_array(ctx, builder, t, params[pos], list(shape)))
+            pos += 1 + t.ndim
+        elif isinstance(t, types.Array):
             data = builder.gep(params[pos], [params[pos + 1]], inbounds=True)
             shape = params[pos + 2 : pos + 2 + t.ndim]
             estrides = params[pos + 2 + t.ndim : pos + 2 + 2 * t.ndim]
@@ -342,6 +362,9 @@ def _written_arrays(cres, offset: int, nargs: int) -> frozenset:
             elif isinstance(stmt, nir.Assign) and isinstance(stmt.value, nir.Expr) and stmt.value.op == "call":
                 fnty = typemap.get(stmt.value.func.name)
                 fname = getattr(getattr(fnty, "typing_key", None), "__name__", "")
+                if _is_kernel_api(fnty) and fname in WRITES_FIRST_ARGUMENT and stmt.value.args:
+                    written |= get(stmt.value.args[0].name)
+                    continue
                 if fname in _READONLY_CALLS or _is_kernel_api(fnty):
                     continue
                 for a in stmt.value.args:

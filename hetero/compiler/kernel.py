@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import threading
 
 import numpy as np
@@ -28,6 +29,23 @@ from . import cache, launch
 _programs: dict = {}
 _classify = launch.classify
 _submit = launch.submit
+_environ = os.environ
+
+
+def _backend_env() -> str:
+    return _environ.get("HETERO_KERNEL_BACKEND", "")
+
+
+_ON_DEVICE = None
+
+
+def _on_device_choice():
+    global _ON_DEVICE
+    if _ON_DEVICE is None:
+        from .._host.choose import BackendChoice
+
+        _ON_DEVICE = BackendChoice("sycl", None, "the arguments are device arrays; the kernel runs on their queue")
+    return _ON_DEVICE
 _KERNEL_OPTIONS = {"fastmath"}
 _DEVICE_FUNCTION_OPTIONS: set[str] = set()
 
@@ -116,12 +134,44 @@ class DeviceFunction:
 # --- kernels ---------------------------------------------------------------------------------
 
 
+def check_device_support(kernel_name: str, comp, device) -> None:
+    """An error when the kernel needs what ``device`` lacks.
+
+    float64 atomics need fp64 and 64-bit atomics the device's atomic64 aspect
+    (:class:`UnsupportedDtypeError`); the kernel's ``local_array`` memory must fit
+    in the device's local memory (:class:`LaunchError`).
+    """
+    name = getattr(device, "filter_string", str(device))
+    limit = getattr(device, "local_mem_size", None)
+    if limit and comp.local_bytes > limit:
+        raise LaunchError(
+            f"kernel {kernel_name!r} needs {comp.local_bytes} bytes of local memory for its local_array "
+            f"calls but {name} has {limit} bytes per work-group; use smaller local arrays"
+        )
+    for dt in sorted(comp.atomics):
+        if dt == "float64" and not device.has_aspect_fp64:
+            raise UnsupportedDtypeError(
+                f"kernel {kernel_name!r} uses float64 atomics but {name} has no fp64 support; "
+                "use a float32 array for the atomic"
+            )
+        if dt in ("int64", "uint64", "float64") and not getattr(device, "has_aspect_atomic64", True):
+            raise UnsupportedDtypeError(
+                f"kernel {kernel_name!r} uses {dt} atomics but {name} has no 64-bit atomics (atomic64 aspect); "
+                "use a 32-bit element type for the atomic"
+            )
+
+
 class _Compiled:
     """One specialisation: SPIR-V plus whatever intermediate forms were produced."""
 
-    __slots__ = ("entry", "written", "spirv", "typed_ir", "llvm_ir", "source", "errors")
+    __slots__ = ("entry", "written", "spirv", "typed_ir", "llvm_ir", "source", "errors", "atomics", "local_bytes")
 
-    def __init__(self, entry, written, spirv, typed_ir="", llvm_ir="", source="compiled", errors=None):
+    def __init__(
+        self, entry, written, spirv, typed_ir="", llvm_ir="", source="compiled", errors=None, atomics=(),
+        local_bytes=0,
+    ):
+        self.atomics = frozenset(atomics)  # element types of the atomics used
+        self.local_bytes = int(local_bytes)  # local memory of its local_array calls
         self.entry = entry
         self.written = frozenset(written)
         self.spirv = spirv
@@ -158,6 +208,10 @@ def _numba_type(s):
 
     if s[0] == "array":
         return types.Array(numpy_support.from_dtype(np.dtype(s[1])), s[2], s[3] if s[2] else "C")
+    if s[0] == "local":
+        from .models import AddrSpaceArray
+
+        return AddrSpaceArray(numpy_support.from_dtype(np.dtype(s[1])), s[2], "C", 3)
     if s[1] == "bool":
         return types.boolean
     return getattr(types, s[1])
@@ -168,6 +222,8 @@ def _sig_text(sig, style) -> str:
     for s in sig:
         if s[0] == "array":
             parts.append(f"{np.dtype(s[1]).name}[{s[2]}d,{s[3]}]")
+        elif s[0] == "local":
+            parts.append(f"LocalAccessor({np.dtype(s[1]).name}, {s[2]}d)")
         else:
             parts.append(s[1])
     return f"{style}({', '.join(parts)})"
@@ -197,6 +253,8 @@ class Kernel:
         self._compiled: dict = {}
         self._launchers: dict = {}
         self._lock = threading.RLock()
+        #: The back end of the latest launch (a BackendChoice: ``backend``, ``device``, ``reason``).
+        self.last_backend = None
         functools.update_wrapper(self, py_func)
 
     def __repr__(self):
@@ -246,13 +304,30 @@ class Kernel:
             f"{self._nparams - 1} (item style: the work-item comes first)"
         )
 
+    @property
+    def interpret(self):
+        """``k.interpret[range](*args)``: run this launch through the interpreter back end (plain
+        Python, work-item by work-item: ``print``, ``breakpoint()`` and pdb work inside)."""
+        from .._host.choose import InterpretView
+
+        return InterpretView(self)
+
     def _launch(self, rng, args, depends_on, sync_host):
         info = _classify(args, self.__name__)
-        if info.host:
-            return self._launch_numpy(rng, args, info, depends_on)
-        queue = info.queue
-        if queue is None:
-            queue = self._default_queue()
+        if info.queue is None or _backend_env():
+            # Host data (or a back end forced by HETERO_KERNEL_BACKEND): the data and the
+            # default device decide; host and interpret launches run (synchronously) here.
+            from .._host.choose import dispatch_launch
+
+            choice = dispatch_launch(self, rng, args)
+            if choice.backend != "sycl":
+                return launch.Event()
+            queue = info.queue if info.queue is not None else choice.device.sycl_queue
+            if info.host:
+                return self._launch_numpy(rng, args, info, depends_on, queue)
+        else:
+            self.last_backend = _on_device_choice()
+            queue = info.queue
         key = (info.sig, len(rng._glist), type(rng) is NdRange, rng._small, queue)
         plan = self._plans.get(key)
         if plan is None:
@@ -266,20 +341,8 @@ class Kernel:
             return _submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (args, kargs), plan.checker)
         return _submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (args, kargs))
 
-    def _default_queue(self):
-        from .._device import default_device
-
-        dev = default_device()
-        if dev.is_host:
-            raise LaunchError(
-                f"kernel {self.__name__!r} was launched with host data but no SYCL device is available "
-                "(the default device is the host); the SYCL back end needs a SYCL device"
-            )
-        return dev.sycl_queue
-
-    def _launch_numpy(self, rng, args, info, depends_on):
+    def _launch_numpy(self, rng, args, info, depends_on, queue):
         dpnp = _sycl.require_dpnp(f"Launching kernel {self.__name__!r} on NumPy arrays")
-        queue = self._default_queue()
         dargs = list(args)
         for i in info.host:
             dargs[i] = dpnp.asarray(args[i], sycl_queue=queue)
@@ -309,6 +372,7 @@ class Kernel:
         sig = self._device_sig(sig, fp64, queue)
         bc = launch.boundscheck_enabled()
         comp = self._get_compiled(sig, style, rng, bc, rng._small)
+        check_device_support(self.__name__, comp, queue.sycl_device)
         dpctl = _sycl.require_dpctl("Launching a kernel")
         import dpctl.program  # noqa: F401
 
@@ -340,6 +404,11 @@ class Kernel:
                     f"argument {i} of kernel {self.__name__!r} is a {np.dtype(s[1])} array but "
                     f"{queue.sycl_device.filter_string} has no fp64 support; use float32 / complex64"
                 )
+            if s[0] == "local" and np.dtype(s[1]) == np.dtype(np.float64):
+                raise UnsupportedDtypeError(
+                    f"argument {i} of kernel {self.__name__!r} is a float64 LocalAccessor but "
+                    f"{queue.sycl_device.filter_string} has no fp64 support; use float32"
+                )
             if s == ("scalar", "float64"):
                 s = ("scalar", "float32")
             elif s == ("scalar", "complex128"):
@@ -369,12 +438,18 @@ class Kernel:
                     if hit is not None:
                         spv, meta = hit
                         errors = {int(k): tuple(v) for k, v in meta.get("errors", {}).items()}
-                        comp = _Compiled(meta["entry"], meta["written"], spv, source="disk cache", errors=errors)
+                        comp = _Compiled(
+                            meta["entry"], meta["written"], spv, source="disk cache", errors=errors,
+                            atomics=meta.get("atomics", ()), local_bytes=meta.get("local_bytes", 0),
+                        )
                         self._compiled[mem_key] = comp
                         return comp
             comp = self._compile(spec_key, *opts)
             if dkey is not None:
-                meta = {"entry": comp.entry, "written": sorted(comp.written), "errors": comp.errors}
+                meta = {
+                    "entry": comp.entry, "written": sorted(comp.written), "errors": comp.errors,
+                    "atomics": sorted(comp.atomics), "local_bytes": comp.local_bytes,
+                }
                 cache.store(self.__name__, dkey, comp.spirv, meta)
             self._compiled[mem_key] = comp
             return comp
@@ -394,7 +469,10 @@ class Kernel:
         spv, llvm_ir = spirv.to_spirv(
             spec.modules, spec.entry, kernel_name=self.__name__, where=f"{code.co_filename}:{code.co_firstlineno}"
         )
-        return _Compiled(spec.entry, spec.written, spv, spec.typed_ir, llvm_ir, errors=spec.errors)
+        return _Compiled(
+            spec.entry, spec.written, spv, spec.typed_ir, llvm_ir, errors=spec.errors, atomics=spec.atomics,
+            local_bytes=spec.local_bytes,
+        )
 
     # --- inspection ----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import _sycl
 from ..errors import HeteroError, KernelIndexError, LaunchError
-from ..kernel_api import NdRange, Range
+from ..kernel_api import LocalAccessor as _LocalAccessor, NdRange, Range
 
 _c_int64 = ctypes.c_int64
 _c_float = ctypes.c_float
@@ -45,6 +45,8 @@ def parse_range(key) -> Range | NdRange:
         glob, loc = key
         if isinstance(glob, NdRange) or isinstance(loc, NdRange):
             raise LaunchError(f"k[global, local] takes two ranges, got {key!r}")
+        if isinstance(loc, list) and not loc:  # numba-dpex's DEFAULT_LOCAL_SIZE: the runtime chooses
+            return Range(glob) if not isinstance(glob, Range) else glob
         return NdRange(glob, loc)
     if isinstance(key, (list, tuple)):
         if len(key) == 0:
@@ -180,11 +182,15 @@ def classify(args, kernel_name: str) -> ArgInfo:
                 c = _c_float if x.dtype.itemsize == 8 else _c_double
                 add(c(x.real))
                 add(c(x.imag))
+        elif t is _LocalAccessor:
+            sig.append(("local", x.dtype, x.ndim))
+            usm.append(None)
+            kargs.extend(local_accessor_args(x))
         else:
             raise LaunchError(
                 f"argument {i} of kernel {kernel_name!r} is a {t.__module__}.{t.__qualname__}; kernels take "
-                "dpnp arrays (or dpnp.tensor.usm_ndarray), NumPy arrays, and Python or NumPy numbers "
-                "(bool, int, float, complex)"
+                "dpnp arrays (or dpnp.tensor.usm_ndarray), NumPy arrays, hetero.LocalAccessor, and Python or "
+                "NumPy numbers (bool, int, float, complex)"
             )
     if host and queue is not None:
         from .._arrays import execution_queue
@@ -196,12 +202,24 @@ def classify(args, kernel_name: str) -> ArgInfo:
 # --- packing arguments for submit_async ------------------------------------------------------
 
 
+def local_accessor_args(acc) -> list:
+    """dpctl kernel arguments of a :class:`~hetero.kernel_api.LocalAccessor`: local memory, then its shape."""
+    dpctl = _dpctl or _dpctl_mod()
+    dt = acc.dtype
+    n = 1
+    for d in acc.shape:
+        n *= d
+    return [dpctl.LocalAccessor(f"{dt.kind}{dt.itemsize}", (n,)), *map(_c_int64, acc.shape)]
+
+
 def make_packer(sig: tuple, fp64: bool):
     """A function turning (args, usm list) into dpctl kernel arguments for ``sig``."""
     steps = []
     for i, s in enumerate(sig):
         if s[0] == "array":
             steps.append((0, i))
+        elif s[0] == "local":
+            steps.append((6, i))
         else:
             name = s[1]
             if name == "bool" or name.startswith(("int", "uint")):
@@ -225,6 +243,8 @@ def make_packer(sig: tuple, fp64: bool):
                 add(_c_int64(u._element_offset))
                 out.extend(map(_c_int64, u.shape))
                 out.extend(map(_c_int64, u.strides))
+            elif kind == 6:
+                out.extend(local_accessor_args(args[i]))
             elif kind == 1:
                 add(_c_int64(int(args[i])))
             elif kind == 2:
@@ -433,6 +453,38 @@ def _range_work_group(queue, glist):
     return None
 
 
+_checked_local: dict = {}
+
+
+def check_local_range(device_or_queue, rng: NdRange) -> None:
+    """A :class:`LaunchError` when the work-groups of ``rng`` are larger than the device allows."""
+    dev = getattr(device_or_queue, "sycl_device", device_or_queue)
+    local = rng.local_range.dims
+    size = 1
+    for d in local:
+        size *= d
+    limit = int(dev.max_work_group_size)
+    name = getattr(dev, "filter_string", str(dev))
+    if size > limit:
+        raise LaunchError(
+            f"NdRange local range {local} has {size} work-items per work-group, more than the "
+            f"{limit} that {name} allows (its max_work_group_size); use a smaller local range"
+        )
+    per_dim = tuple(getattr(dev, "max_work_item_sizes3d", ()) or ())
+    if len(per_dim) == 3:
+        # SYCL's range<3> order: the last extent is the fastest dimension
+        n = len(local)
+        for d, ext in enumerate(local):
+            lim = per_dim[3 - n + d]
+            if ext > lim:
+                raise LaunchError(
+                    f"NdRange local extent {ext} in dimension {d} (local range {local}) exceeds the "
+                    f"{lim} work-items {name} allows in that dimension (its max_work_item_sizes {per_dim})"
+                )
+    if len(_checked_local) < 4096 and hasattr(device_or_queue, "sycl_device"):
+        _checked_local[(device_or_queue, rng)] = True
+
+
 def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Event:
     """Submit with ordering against pending work on ``queue``; returns an :class:`Event`."""
     dpctl = _dpctl or _dpctl_mod()
@@ -451,6 +503,8 @@ def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Ev
                     f"depends_on takes hetero.Event or dpctl.SyclEvent objects, got {type(e).__name__}"
                 )
     if type(rng) is NdRange:
+        if (queue, rng) not in _checked_local:
+            check_local_range(queue, rng)
         ev = queue.submit_async(sycl_kernel, kargs, rng._glist, rng._llist, dEvents=deps)
     else:
         wg = _range_work_group(queue, rng._glist)

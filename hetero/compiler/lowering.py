@@ -197,3 +197,389 @@ def item_to_number(context, builder, fromty, toty, val):
 def item_to_tuple(context, builder, fromty, toty, val):
     ids = item_index(context, builder, fromty)
     return context.cast(builder, ids, item_index_type(fromty), toty)
+
+
+# --- work-groups (issue 5) ---------------------------------------------------------------------
+
+from numba.np import arrayobj  # noqa: E402
+
+from .models import AtomicRefType, GroupType  # noqa: E402
+from .typing import GROUP_DIM_METHODS, constant_shape  # noqa: E402
+
+# SPIR-V's barrier: (execution scope, memory scope, memory semantics). Scopes: 1 Device,
+# 2 Workgroup; semantics 0x10 sequentially consistent | 0x100 work-group memory | 0x200
+# cross-work-group (global) memory.
+CONTROL_BARRIER = "_Z22__spirv_ControlBarrieriii"
+SYNC_NAMES = frozenset({CONTROL_BARRIER})
+_BARRIER_SEMANTICS = 0x10 | 0x100 | 0x200
+_SCOPE_TO_SPIRV = {0: 4, 1: 3, 2: 2, 3: 1, 4: 0}  # MemoryScope -> SPIR-V Scope
+
+
+def _scope_of(ty, default=2):
+    v = getattr(ty, "literal_value", None)
+    if isinstance(v, int):
+        return _SCOPE_TO_SPIRV.get(int(v), 1)
+    if isinstance(ty, (types.Omitted, types.NoneType)) or ty is None:
+        return _SCOPE_TO_SPIRV[default]
+    return 1  # not a constant: the widest scope a barrier has, the device
+
+
+def control_barrier(builder, memory_scope: int = 2):
+    """A work-group barrier that also fences local and global memory (``OpControlBarrier``).
+
+    Declared ``convergent`` (here and again by ``spirv.mark_convergent``): LLVM must not
+    duplicate it into divergent paths or move it across control flow.
+    """
+    fnty = llir.FunctionType(llir.VoidType(), [I32, I32, I32])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, CONTROL_BARRIER)
+    if fn.calling_convention != "spir_func":
+        fn.calling_convention = "spir_func"
+        fn.attributes.add("convergent")
+        fn.attributes.add("nounwind")
+    builder.call(fn, [I32(2), I32(memory_scope), I32(_BARRIER_SEMANTICS)], cconv="spir_func")
+
+
+@lower(api.barrier, types.VarArg(types.Any))
+def lower_barrier(context, builder, sig, args):
+    control_barrier(builder, _scope_of(sig.args[0] if sig.args else None))
+    return context.get_dummy_value()
+
+
+@lower(api.group_barrier, GroupType, types.VarArg(types.Any))
+def lower_group_barrier(context, builder, sig, args):
+    control_barrier(builder, _scope_of(sig.args[1] if len(sig.args) > 1 else None))
+    return context.get_dummy_value()
+
+
+@lower(api.atomic_fence, types.VarArg(types.Any))
+def lower_atomic_fence(context, builder, sig, args):
+    builder.fence("seq_cst")
+    return context.get_dummy_value()
+
+
+# --- groups ------------------------------------------------------------------------------------
+
+_GROUP_BUILTIN = {
+    "get_group_id": "get_group_id",
+    "get_group_range": "get_num_groups",
+    "get_local_range": "get_local_size",
+}
+
+
+def _make_group_dim_lowering(method):
+    builtin = _GROUP_BUILTIN[method]
+
+    def impl(context, builder, sig, args):
+        dim = _dim_arg(context, builder, sig.args[1], args[1])
+        return builtin_for_dim(builder, builtin, dim, sig.args[0].ndim)
+
+    return impl
+
+
+for _m in GROUP_DIM_METHODS:
+    lower(f"Group.{_m}", GroupType, types.Integer)(_make_group_dim_lowering(_m))
+
+
+def _product(builder, ndim, builtin):
+    n = llir.Constant(I64, 1)
+    for d in range(ndim):
+        n = builder.mul(n, builtin_for_dim(builder, builtin, d, ndim))
+    return n
+
+
+@lower("Group.get_group_linear_id", GroupType)
+def lower_group_linear_id(context, builder, sig, args):
+    return _linear(builder, sig.args[0].ndim, "get_group_id", "get_num_groups")
+
+
+@lower("Group.get_group_linear_range", GroupType)
+def lower_group_linear_range(context, builder, sig, args):
+    return _product(builder, sig.args[0].ndim, "get_num_groups")
+
+
+@lower("Group.get_local_linear_range", GroupType)
+def lower_local_linear_range(context, builder, sig, args):
+    return _product(builder, sig.args[0].ndim, "get_local_size")
+
+
+@registry.lower_getattr(GroupType, "leader")
+def lower_group_leader(context, builder, ty, val):
+    lin = _linear(builder, ty.ndim, "get_local_id", "get_local_size")
+    return builder.icmp_unsigned("==", lin, I64(0))
+
+
+@registry.lower_getattr(GroupType, "ndim")
+@registry.lower_getattr(GroupType, "dimensions")
+def lower_group_ndim(context, builder, ty, val):
+    return context.get_constant(types.intp, ty.ndim)
+
+
+@lower("WorkItem.get_group", WorkItemType)
+def lower_get_group(context, builder, sig, args):
+    return llir.Constant(llir.IntType(8), 0)
+
+
+# --- local and private arrays --------------------------------------------------------------------
+
+
+def make_addrspace_array(context, builder, aryty, data, dims):
+    """numba's array struct over ``data`` (C order, shape ``dims``: ints or i64 values)."""
+    ary = context.make_array(aryty)(context, builder)
+    itemsize = context.get_abi_sizeof(context.get_data_type(aryty.dtype))
+    shape = [I64(d) if isinstance(d, int) else d for d in dims]
+    strides = []
+    acc = I64(itemsize)
+    for d in reversed(shape):
+        strides.append(acc)
+        if isinstance(acc, llir.Constant) and isinstance(d, llir.Constant):
+            acc = I64(acc.constant * d.constant)
+        else:
+            acc = builder.mul(acc, d)
+    strides.reverse()
+    arrayobj.populate_array(
+        ary, data=data, shape=shape, strides=strides, itemsize=I64(itemsize), meminfo=None
+    )
+    return ary._getvalue()
+
+
+@lower(api.local_array, types.Any, types.Any)
+def lower_local_array(context, builder, sig, args):
+    aryty = sig.return_type
+    dims = constant_shape(sig.args[0], "local_array")
+    n = 1
+    for d in dims:
+        n *= d
+    elem = context.get_data_type(aryty.dtype)
+    mod = builder.module
+    gv = llir.GlobalVariable(mod, llir.ArrayType(elem, n), mod.get_unique_name("__hetero_local"), addrspace=3)
+    gv.linkage = "internal"
+    gv.initializer = llir.Constant(gv.value_type, llir.Undefined)  # local memory cannot be initialised
+    gv.align = 16
+    _record_local(n * context.get_abi_sizeof(elem))
+    data = builder.gep(gv, [I32(0), I32(0)], inbounds=True)
+    return make_addrspace_array(context, builder, aryty, data, dims)
+
+
+@lower(api.private_array, types.VarArg(types.Any))
+def lower_private_array(context, builder, sig, args):
+    aryty = sig.return_type
+    dims = constant_shape(sig.args[0], "private_array")
+    n = 1
+    for d in dims:
+        n *= d
+    elem = context.get_data_type(aryty.dtype)
+    data = cgutils.alloca_once(builder, elem, size=n)
+    if len(sig.args) > 2 and not isinstance(sig.args[2], (types.Omitted, types.NoneType)):
+        nbytes = I64(n * context.get_abi_sizeof(elem))
+        fill = sig.args[2]
+        if isinstance(fill, types.Literal):
+            if fill.literal_value:
+                cgutils.memset(builder, data, nbytes, 0)
+        else:  # a run-time flag
+            flag = context.cast(builder, args[2], fill, types.boolean)
+            with builder.if_then(flag):
+                cgutils.memset(builder, data, nbytes, 0)
+    return make_addrspace_array(context, builder, aryty, data, dims)
+
+
+# --- atomics -------------------------------------------------------------------------------------
+
+_INT_RMW = {
+    "add": "add",
+    "sub": "sub",
+    "and": "and",
+    "or": "or",
+    "xor": "xor",
+    "exchange": "xchg",
+}
+
+
+def _element_pointer(context, builder, aryty, ary, idxty, idx):
+    if isinstance(idxty, WorkItemType):
+        idx = item_index(context, builder, idxty)
+        idxty = item_index_type(idxty)
+    if isinstance(idxty, types.BaseTuple):
+        indices = [
+            context.cast(builder, builder.extract_value(idx, i), t, types.intp) for i, t in enumerate(idxty.types)
+        ]
+    else:
+        indices = [context.cast(builder, idx, idxty, types.intp)]
+    arr = context.make_array(aryty)(context, builder, ary)
+    return cgutils.get_item_pointer(context, builder, aryty, arr, indices, wraparound=True)
+
+
+def atomic_rmw(builder, op: str, dtype, ptr, val, order="monotonic"):
+    """One atomic read-modify-write on ``ptr``; returns the old value.
+
+    Integers use ``atomicrmw``; floats (and integer min/max, portably) a
+    ``cmpxchg`` loop on the bits, which needs no SPIR-V extension: LLVM's SPIR-V
+    back end aborts the process on a float ``atomicrmw`` without one.
+    """
+    if isinstance(dtype, types.Integer) and op in _INT_RMW:
+        return builder.atomic_rmw(_INT_RMW[op], ptr, val, order)
+    if isinstance(dtype, types.Integer) and op in ("min", "max"):
+        kind = ("" if dtype.signed else "u") + op
+        return builder.atomic_rmw(kind, ptr, val, order)
+    return _cas_loop(builder, op, dtype, ptr, val, order)
+
+
+def _cas_loop(builder, op, dtype, ptr, val, order):
+    ity = llir.IntType(dtype.bitwidth)
+    iptr = builder.bitcast(ptr, ity.as_pointer(ptr.type.addrspace))
+    init = builder.load(iptr, align=ity.width // 8)
+    pre = builder.block
+    loop = builder.append_basic_block("atomic.cas")
+    done = builder.append_basic_block("atomic.done")
+    builder.branch(loop)
+    builder.position_at_end(loop)
+    cur = builder.phi(ity)
+    cur.add_incoming(init, pre)
+    curv = builder.bitcast(cur, val.type)
+    if op == "add":
+        new = builder.fadd(curv, val)
+    elif op == "sub":
+        new = builder.fsub(curv, val)
+    elif op == "min":
+        new = builder.select(builder.fcmp_ordered("<", val, curv), val, curv)
+    elif op == "max":
+        new = builder.select(builder.fcmp_ordered(">", val, curv), val, curv)
+    elif op == "exchange":
+        new = val
+    else:
+        raise AssertionError(op)
+    res = builder.cmpxchg(iptr, cur, builder.bitcast(new, ity), order, "monotonic")
+    seen = builder.extract_value(res, 0)
+    ok = builder.extract_value(res, 1)
+    cur.add_incoming(seen, builder.block)
+    builder.cbranch(ok, done, loop)
+    builder.position_at_end(done)
+    return curv
+
+
+def _compare_exchange(builder, dtype, ptr, expected, desired, order="monotonic"):
+    """cmpxchg (on the bits for floats); returns (old value, success bit)."""
+    if isinstance(dtype, types.Integer):
+        res = builder.cmpxchg(ptr, expected, desired, order, "monotonic")
+        return builder.extract_value(res, 0), builder.extract_value(res, 1)
+    ity = llir.IntType(dtype.bitwidth)
+    iptr = builder.bitcast(ptr, ity.as_pointer(ptr.type.addrspace))
+    res = builder.cmpxchg(iptr, builder.bitcast(expected, ity), builder.bitcast(desired, ity), order, "monotonic")
+    return builder.bitcast(builder.extract_value(res, 0), expected.type), builder.extract_value(res, 1)
+
+
+_features = threading.local()
+
+
+def _record_atomic(dtype):
+    used = getattr(_features, "used", None)
+    if used is not None:
+        used["atomics"].add(str(dtype))
+
+
+def _record_local(nbytes: int):
+    used = getattr(_features, "used", None)
+    if used is not None:
+        used["local_bytes"] += nbytes
+
+
+@contextlib.contextmanager
+def record_features():
+    """Collects what the kernel lowered inside needs from a device: ``{"atomics": element types
+    of its atomics, "local_bytes": bytes of its local_array memory}``."""
+    old = getattr(_features, "used", None)
+    _features.used = used = {"atomics": set(), "local_bytes": 0}
+    try:
+        yield used
+    finally:
+        _features.used = old
+
+
+def _make_atomic_lowering(fn):
+    op = fn.__name__[len("atomic_"):]
+
+    def impl(context, builder, sig, args):
+        aryty, idxty, _ = sig.args
+        ptr = _element_pointer(context, builder, aryty, args[0], idxty, args[1])
+        _record_atomic(aryty.dtype)
+        return atomic_rmw(builder, op, aryty.dtype, ptr, args[2])
+
+    return impl
+
+
+for _fn in api.ATOMIC_FUNCTIONS:
+    lower(_fn, types.Array, types.Any, types.Any)(_make_atomic_lowering(_fn))
+
+
+@lower(api.atomic_compare_exchange, types.Array, types.Any, types.Any, types.Any)
+def lower_atomic_cas(context, builder, sig, args):
+    aryty, idxty = sig.args[:2]
+    ptr = _element_pointer(context, builder, aryty, args[0], idxty, args[1])
+    _record_atomic(aryty.dtype)
+    old, _ = _compare_exchange(builder, aryty.dtype, ptr, args[2], args[3])
+    return old
+
+
+@lower(api.AtomicRef, types.VarArg(types.Any))
+def lower_atomic_ref(context, builder, sig, args):
+    aryty = sig.args[0]
+    if len(sig.args) > 1 and not isinstance(sig.args[1], (types.Omitted, types.NoneType)):
+        idxty, idx = sig.args[1], args[1]
+    else:
+        idxty, idx = types.intp, I64(0)
+    ptr = _element_pointer(context, builder, aryty, args[0], idxty, idx)
+    _record_atomic(aryty.dtype)
+    return ptr
+
+
+def _make_ref_lowering(method):
+    op = method[len("fetch_"):] if method.startswith("fetch_") else method
+
+    def impl(context, builder, sig, args):
+        ty = sig.args[0]
+        return atomic_rmw(builder, op, ty.dtype, args[0], args[1], ty.order)
+
+    return impl
+
+
+for _m in ("fetch_add", "fetch_sub", "fetch_min", "fetch_max", "fetch_and", "fetch_or", "fetch_xor", "exchange"):
+    lower(f"AtomicRef.{_m}", AtomicRefType, types.Any)(_make_ref_lowering(_m))
+
+
+def _load_order(order):
+    return {"release": "monotonic", "acq_rel": "acquire"}.get(order, order)
+
+
+def _store_order(order):
+    return {"acquire": "monotonic", "acq_rel": "release"}.get(order, order)
+
+
+@lower("AtomicRef.load", AtomicRefType)
+def lower_ref_load(context, builder, sig, args):
+    ty = sig.args[0]
+    return builder.load_atomic(args[0], _load_order(ty.order), context.get_abi_sizeof(context.get_data_type(ty.dtype)))
+
+
+@lower("AtomicRef.store", AtomicRefType, types.Any)
+def lower_ref_store(context, builder, sig, args):
+    ty = sig.args[0]
+    align = context.get_abi_sizeof(context.get_data_type(ty.dtype))
+    builder.store_atomic(args[1], args[0], _store_order(ty.order), align)
+    return context.get_dummy_value()
+
+
+@lower("AtomicRef.compare_exchange", AtomicRefType, types.Array, types.Any, types.VarArg(types.Any))
+def lower_ref_cas(context, builder, sig, args):
+    ty, expty = sig.args[0], sig.args[1]
+    eidx = args[3] if len(args) > 3 else I64(0)
+    eidxty = sig.args[3] if len(args) > 3 else types.intp
+    eptr = _element_pointer(context, builder, expty, args[1], eidxty, eidx)
+    expected = builder.load(eptr)
+    old, ok = _compare_exchange(builder, ty.dtype, args[0], expected, args[2], ty.order)
+    with builder.if_then(builder.not_(ok)):
+        builder.store(old, eptr)
+    return ok
+
+
+@registry.lower_getattr(AtomicRefType, "ref")
+def lower_ref_value(context, builder, ty, val):
+    return builder.load(val)

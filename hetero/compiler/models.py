@@ -65,6 +65,77 @@ class WorkItemType(types.Type):
         return None
 
 
+class GroupType(types.Type):
+    """The numba type of a ``Group`` (``NdItem.get_group()``); like a work-item it carries no data."""
+
+    def __init__(self, ndim: int):
+        self.ndim = ndim
+        super().__init__(name=f"Group({ndim})")
+
+
+_SPACE_NAMES = {0: "private ", 3: "local "}
+
+
+class AddrSpaceArray(types.Array):
+    """An array whose data lives in another address space than kernel arguments (global).
+
+    ``local_array`` / ``LocalAccessor`` arrays are in local memory (3),
+    ``private_array`` arrays in the work-item's private memory (0). numba's array
+    code (indexing, ``.shape``) works on them unchanged: only the data model's
+    pointer differs.
+    """
+
+    def __init__(self, dtype, ndim, layout, addrspace, readonly=False, aligned=True):
+        self.addrspace = addrspace
+        name = f"{_SPACE_NAMES.get(addrspace, '')}array({dtype}, {ndim}d, {layout})"
+        super().__init__(dtype, ndim, layout, readonly=readonly, name=name, aligned=aligned)
+
+    @property
+    def key(self):
+        return super().key + (self.addrspace,)
+
+    def copy(self, dtype=None, ndim=None, layout=None, readonly=None, addrspace=None, aligned=None):
+        return AddrSpaceArray(
+            self.dtype if dtype is None else dtype,
+            self.ndim if ndim is None else ndim,
+            self.layout if layout is None else layout,
+            self.addrspace if addrspace is None else addrspace,
+            readonly=not self.mutable if readonly is None else readonly,
+            aligned=self.aligned if aligned is None else aligned,
+        )
+
+
+class AddrSpaceArrayModel(models.StructModel):
+    def __init__(self, dmm, fe_type):
+        ndim = fe_type.ndim
+        members = [
+            ("meminfo", types.MemInfoPointer(fe_type.dtype)),
+            ("parent", types.pyobject),
+            ("nitems", types.intp),
+            ("itemsize", types.intp),
+            ("data", types.CPointer(fe_type.dtype, addrspace=fe_type.addrspace)),
+            ("shape", types.UniTuple(types.intp, ndim)),
+            ("strides", types.UniTuple(types.intp, ndim)),
+        ]
+        super().__init__(dmm, fe_type, members)
+
+
+class AtomicRefType(types.Type):
+    """An ``AtomicRef``: a pointer to one element, its address space and memory order in the type."""
+
+    def __init__(self, dtype, addrspace: int, order: str):
+        self.dtype = dtype
+        self.addrspace = addrspace
+        self.order = order
+        super().__init__(name=f"AtomicRef({dtype}, addrspace={addrspace}, {order})")
+
+
+class AtomicRefModel(models.PrimitiveModel):
+    def __init__(self, dmm, fe_type):
+        be = dmm.lookup(fe_type.dtype).get_data_type().as_pointer(fe_type.addrspace)
+        super().__init__(dmm, fe_type, be)
+
+
 class WorkItemModel(models.PrimitiveModel):
     def __init__(self, dmm, fe_type):
         super().__init__(dmm, fe_type, llir.IntType(8))
@@ -75,4 +146,7 @@ _own = DataModelManager()
 _own.register(types.CPointer, AddrSpacePointerModel)
 _own.register(types.Array, GlobalArrayModel)
 _own.register(WorkItemType, WorkItemModel)
+_own.register(GroupType, WorkItemModel)
+_own.register(AddrSpaceArray, AddrSpaceArrayModel)
+_own.register(AtomicRefType, AtomicRefModel)
 sycl_data_model_manager = _own.chain(default_manager)

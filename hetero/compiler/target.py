@@ -230,7 +230,7 @@ class SyclTargetContext(BaseContext):
     def load_additional_registries(self):
         # Pure-LLVM implementations from numba that register themselves on import.
         from numba.core import optional  # noqa: F401
-        from numba.cpython import builtins, iterators, numbers, rangeobj, slicing, tupleobj  # noqa: F401
+        from numba.cpython import builtins, enumimpl, iterators, numbers, rangeobj, slicing, tupleobj  # noqa: F401
         from numba.misc import literal  # noqa: F401
         # (not numba.np.arraymath: it imports scipy.linalg for BLAS, ~0.35 s, and its
         # reductions need heap memory anyway)
