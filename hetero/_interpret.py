@@ -248,12 +248,12 @@ def _to_host_args(args):
             host_args[i] = h
             back.append((i, x, h))
         elif not (
-            isinstance(x, (np.ndarray, bool, int, float, complex))
+            isinstance(x, (np.ndarray, bool, int, float, complex, api.LocalAccessor))
             or (isinstance(x, np.generic) and x.dtype.kind in "biufc")
-        ):
+        ):  # a LocalAccessor is indexed through its work-group's local memory
             raise LaunchError(
                 f"argument {i} is a {type(x).__module__}.{type(x).__qualname__}; kernels take NumPy or dpnp "
-                "arrays and Python or NumPy numbers (bool, int, float, complex)"
+                "arrays, Python or NumPy numbers (bool, int, float, complex) and hetero.LocalAccessor"
             )
     return host_args, back
 

@@ -43,7 +43,15 @@ __all__ = [
 
 
 def call_kernel(kernel, index_space, *kernel_args):
-    """``numba_dpex.kernel_api.call_kernel``: run a kernel (here: compiled, on the arguments' device)."""
-    from . import call_kernel as _call
+    """``numba_dpex.kernel_api.call_kernel``: run a kernel as plain Python, work-item by work-item.
 
-    _call(kernel, index_space, *kernel_args)
+    As in numba-dpex, this is the simulator: ``kernel`` may be an undecorated function (or a
+    compiled kernel, whose Python source is used); it runs through hetero's interpreter back end
+    on NumPy arrays in place (device arrays are copied to the host and back), so ``print`` and
+    pdb work inside. ``numba_dpex.call_kernel`` is the compiled launch.
+    """
+    from ..._interpret import run_interpreted
+    from . import _index_space
+
+    py_func = getattr(kernel, "py_func", kernel)
+    run_interpreted(py_func, _index_space(index_space), kernel_args, name=getattr(py_func, "__name__", None))
