@@ -32,20 +32,33 @@ def _saxpy(i, alpha, x, y, out):
 
 
 def _kernel_everywhere(devs: list[hetero.Device], x_host: np.ndarray, y_host: np.ndarray) -> int:
-    """One kernel source, launched where the data lives; returns the number of wrong results."""
+    """One kernel source on every back end: SYCL devices, the host, the interpreter.
+
+    Returns the number of wrong results (each checked against NumPy and the others)."""
     failures = 0
     expected = np.float32(2.5) * x_host + y_host
+    results = {}
     for d in devs:
-        if d.is_host:
-            continue  # the host back end is not wired into launches yet
         t0 = time.perf_counter()
-        x, y = hetero.asarray(x_host, device=d), hetero.asarray(y_host, device=d)
-        out = hetero.empty_like(x)
-        _saxpy[x.shape[0]](np.float32(2.5), x, y, out)   # runs on x's device, ordered with dpnp work
-        ok = np.allclose(hetero.asnumpy(out), expected, rtol=1e-6)
+        with hetero.device(d):  # NumPy data runs on the default device: make it d
+            x, y = hetero.asarray(x_host), hetero.asarray(y_host)
+            out = hetero.empty_like(x)
+            _saxpy[x.shape[0]](np.float32(2.5), x, y, out)   # runs where x lives (SYCL queue, or host threads)
+        results[d.filter_string] = (hetero.asnumpy(out), time.perf_counter() - t0, _saxpy.last_backend)
+    m = 4096  # the interpreter runs work-item by work-item in Python: a slice is enough
+    out = np.empty(m, np.float32)
+    t0 = time.perf_counter()
+    _saxpy.interpret[m](np.float32(2.5), x_host[:m], y_host[:m], out)
+    results["interpreter"] = (out, time.perf_counter() - t0, _saxpy.last_backend)
+    for where, (res, secs, backend) in results.items():
+        n = res.shape[0]
+        ok = np.allclose(res, expected[:n], rtol=1e-6)
         failures += not ok
-        secs = time.perf_counter() - t0
-        print(f"  {d.filter_string:<16} {'ok' if ok else 'WRONG':<5} {secs * 1e3:8.1f} ms (first launch compiles)")
+        print(f"  {where:<16} {'ok' if ok else 'WRONG':<5} {secs * 1e3:8.1f} ms  {backend.backend} back end, "
+              f"n={n} (first launch compiles)")
+    first = [r for w, (r, _, _) in results.items() if w != "interpreter"]
+    if any(not np.array_equal(first[0], r) for r in first[1:]):
+        print("  back ends disagree bit for bit (allowed within rounding)")
     return failures
 
 
@@ -82,7 +95,7 @@ def run() -> int:
         ok, secs = _follow_the_data(d, a, b)
         failures += not ok
         print(f"  {d.filter_string:<16} {'ok' if ok else 'WRONG':<5} {secs * 1e3:8.1f} ms (incl. transfer)")
-    print("\na @hetero.kernel (saxpy, compiled to SPIR-V) on each SYCL device:")
+    print("\none @hetero.kernel (saxpy) everywhere: SPIR-V on each SYCL device, native host threads, the interpreter:")
     failures += _kernel_everywhere(devs, a, b)
 
     print("\nmixing devices is an error, never an implicit copy:")
