@@ -42,7 +42,14 @@ _DLPACK_ONEAPI = 14
 # --- recognising arrays without importing dpnp -------------------------------------------
 
 
+_device_types_cache: tuple = ()
+
+
 def _device_array_types() -> tuple[type, ...]:
+    """(dpnp.ndarray, dpnp.tensor.usm_ndarray), or those of them imported so far (from sys.modules)."""
+    global _device_types_cache
+    if len(_device_types_cache) == 2:
+        return _device_types_cache
     types: list[type] = []
     dpnp = sys.modules.get("dpnp")
     if dpnp is not None and hasattr(dpnp, "ndarray"):
@@ -50,7 +57,8 @@ def _device_array_types() -> tuple[type, ...]:
     tensor = sys.modules.get("dpnp.tensor")
     if tensor is not None and hasattr(tensor, "usm_ndarray"):
         types.append(tensor.usm_ndarray)
-    return tuple(types)
+    _device_types_cache = tuple(types)
+    return _device_types_cache
 
 
 def is_device_array(x: Any) -> bool:

@@ -340,6 +340,18 @@ def _check_return(value, name, state, rng):
         )
 
 
+def _run_item(py_func, state, item_style, nd, args, name, rng):
+    """Run one work-item on this thread, kernel_api's state set; an exception gets a note saying where."""
+    api._state.item = state
+    try:
+        value = _run_one(py_func, state, item_style, nd, args)
+    except BaseException as exc:
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            _note(exc, _where(name, state, rng))
+        raise
+    _check_return(value, name, state, rng)
+
+
 def _run_range(py_func, rng, args, item_style, name):
     dims = rng.dims
     if 0 in dims:
@@ -348,15 +360,7 @@ def _run_range(py_func, rng, args, item_style, name):
     try:
         with np.errstate(all="ignore"):
             for gid in itertools.product(*(range(d) for d in dims)):
-                state = WorkItemState(gid, dims)
-                api._state.item = state
-                try:
-                    value = _run_one(py_func, state, item_style, False, args)
-                except BaseException as exc:
-                    if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                        _note(exc, _where(name, state, rng))
-                    raise
-                _check_return(value, name, state, rng)
+                _run_item(py_func, WorkItemState(gid, dims), item_style, False, args, name, rng)
     finally:
         api._state.item = prev
 
@@ -387,14 +391,7 @@ def _run_nd(py_func, rng, args, item_style, name, threaded):
                 group = WorkGroup(grp, size, False)
                 for gid in _group_ids(grp, ldims):
                     state = WorkItemState(gid, gdims, ldims, group)
-                    api._state.item = state
-                    try:
-                        value = _run_one(py_func, state, item_style, True, args)
-                    except BaseException as exc:
-                        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
-                            _note(exc, _where(name, state, rng))
-                        raise
-                    _check_return(value, name, state, rng)
+                    _run_item(py_func, state, item_style, True, args, name, rng)
     finally:
         api._state.item = prev
 

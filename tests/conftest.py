@@ -56,3 +56,15 @@ def clean_env():
 
     return run
 
+
+
+# Prepended to `python -c` code: makes dpctl and dpnp unimportable, as on a machine without the SYCL stack.
+BLOCK_SYCL = """
+import sys
+class _Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in ('dpctl', 'dpnp'):
+            raise ImportError(f'{name} blocked for this test')
+        return None
+sys.meta_path.insert(0, _Block())
+"""

@@ -15,7 +15,7 @@ from kernels.stencil2d import stencil5, stencil_numpy
 from kernels.wg_histogram import histogram_numpy, wg_histogram
 from kernels.wg_reduce import wg_reduce_sum
 
-from .conftest import SYCL_DEVICES
+from .conftest import BLOCK_SYCL, SYCL_DEVICES
 
 needs_sycl = pytest.mark.skipif(not SYCL_DEVICES, reason="no SYCL device on this machine")
 
@@ -216,13 +216,8 @@ def test_interpreter_print_and_errors(capsys):
 
 def test_host_kernels_without_dpctl(clean_env):
     r = clean_env(
-        "import sys\n"
-        "class _Block:\n"
-        "    def find_spec(self, name, path=None, target=None):\n"
-        "        if name.split('.')[0] in ('dpctl', 'dpnp'):\n"
-        "            raise ImportError('blocked')\n"
-        "sys.meta_path.insert(0, _Block())\n"
-        "import numpy as np, hetero\n"
+        BLOCK_SYCL
+        + "import numpy as np, hetero\n"
         "from tests.test_backends import axpy\n"
         "x = np.arange(100.0); out = np.zeros(100)\n"
         "axpy[100](3.0, x, x, out)\n"

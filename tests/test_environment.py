@@ -11,7 +11,7 @@ import pytest
 import hetero
 from hetero import _bootstrap
 
-from .conftest import SYCL_DEVICES
+from .conftest import BLOCK_SYCL, SYCL_DEVICES
 
 HAS_OPENCL_CPU = any(d.backend == "opencl" and d.kind == "cpu" for d in SYCL_DEVICES)
 needs_opencl_cpu = pytest.mark.skipif(not HAS_OPENCL_CPU, reason="no OpenCL CPU device on this machine")
@@ -174,15 +174,6 @@ def test_cli_info(clean_env):
         assert word in r.stdout
 
 
-BLOCK_SYCL = """
-import sys
-class _Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('dpctl', 'dpnp'):
-            raise ImportError(f'{name} blocked for this test')
-        return None
-sys.meta_path.insert(0, _Block())
-"""
 
 
 def test_without_dpctl_hetero_is_host_only(clean_env):

@@ -14,7 +14,6 @@ the kernel is known to have finished.
 from __future__ import annotations
 
 import ctypes
-import sys
 import threading
 import weakref
 from collections import deque
@@ -22,6 +21,7 @@ from collections import deque
 import numpy as np
 
 from .. import _sycl
+from .._arrays import _device_array_types
 from ..errors import HeteroError, KernelIndexError, LaunchError
 from ..kernel_api import LocalAccessor as _LocalAccessor, NdRange, Range
 
@@ -61,25 +61,6 @@ def parse_range(key) -> Range | NdRange:
 
 
 # --- argument signatures (plain tuples; no numba) -------------------------------------------
-
-
-_dev_types: tuple = ()
-
-
-def _device_array_types() -> tuple:
-    """(dpnp.ndarray, usm_ndarray) once both are imported; whatever is imported until then."""
-    global _dev_types
-    if len(_dev_types) == 2:
-        return _dev_types
-    out = []
-    dpnp = sys.modules.get("dpnp")
-    if dpnp is not None and hasattr(dpnp, "ndarray"):
-        out.append(dpnp.ndarray)
-    tensor = sys.modules.get("dpnp.tensor")
-    if tensor is not None and hasattr(tensor, "usm_ndarray"):
-        out.append(tensor.usm_ndarray)
-    _dev_types = tuple(out)
-    return _dev_types
 
 
 # What a launch needs from a usm_ndarray (its queue, signature entry and the kernel
@@ -131,7 +112,7 @@ def classify(args, kernel_name: str) -> ArgInfo:
 
     This runs on every launch: it is written for speed.
     """
-    dev_types = _dev_types if len(_dev_types) == 2 else _device_array_types()
+    dev_types = _device_array_types()
     sig = []
     usm = []
     host = []

@@ -23,7 +23,6 @@ from numba.core.codegen import CodeLibrary, Codegen
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.descriptors import TargetDescriptor
 from numba.core.dispatcher import Dispatcher
-from numba.core.options import TargetOptions
 from numba.core.target_extension import (
     GPU,
     JitDecorator,

@@ -481,7 +481,6 @@ def call(est, method: str, func, args: tuple, kwargs: dict):
 
 
 def _call_on_device(est, est_name, method, func, args, kwargs, queue, fitting, dev=None):
-    st = _tls
     if dev is None:
         d = est.__dict__
         if not fitting and d.get("_hetero_queue") is not None and d["_hetero_queue"] == queue:
