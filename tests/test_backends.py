@@ -12,6 +12,7 @@ import pytest
 import hetero
 from kernels.black_scholes import black_scholes, black_scholes_numpy, make_inputs
 from kernels.stencil2d import stencil5, stencil_numpy
+from kernels.tiled_matmul import naive_matmul
 from kernels.wg_histogram import histogram_numpy, wg_histogram
 from kernels.wg_reduce import wg_reduce_sum
 
@@ -127,6 +128,17 @@ def test_zoo_stencil_agrees(backend):
     out = np.zeros_like(u)
     run(stencil5, hetero.NdRange((24, 40), (8, 8)), u, out, 0.5, 0.125)
     np.testing.assert_allclose(out, stencil_numpy(u, 0.5, 0.125), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=IDS)
+def test_zoo_naive_matmul_agrees(backend):
+    """private_array(1, c.dtype, True): a dtype taken from an argument and a positional fill_zeros."""
+    _, run = backend
+    rng = np.random.default_rng(6)
+    a, b = rng.random((40, 30), dtype=np.float32), rng.random((30, 20), dtype=np.float32)
+    c = np.zeros((40, 20), np.float32)
+    run(naive_matmul, hetero.NdRange((48, 32), (16, 16)), a, b, c)  # the kernel guards the padding
+    np.testing.assert_allclose(c, a @ b, rtol=1e-5)
 
 
 @pytest.mark.parametrize("backend", BACKENDS, ids=IDS)

@@ -277,14 +277,15 @@ class _Rewriter(ast.NodeTransformer):
 
         if short in PRIVATE_ARRAY_NAMES and target is not _MISSING and target is not None and _from_hetero(target):
             # one array per work-item: per call on the host (each work-item is one call of the kernel)
-            zeros = any(k.arg == "fill_zeros" and isinstance(k.value, ast.Constant) and k.value.value
-                        for k in node.keywords)
+            fill = [k.value for k in node.keywords if k.arg == "fill_zeros"] + list(node.args[2:3])
             bad = [k.arg for k in node.keywords if k.arg != "fill_zeros"]
-            if len(node.args) != 2 or bad:
-                self._fail(node, f"`{ast.unparse(node)}`: write {short}(shape, dtype) with a constant shape")
+            if len(node.args) not in (2, 3) or bad or len(fill) > 1 or (fill and not isinstance(fill[0], ast.Constant)):
+                self._fail(node, f"`{ast.unparse(node)}`: write {short}(shape, dtype) or {short}(shape, dtype, "
+                                 "fill_zeros) with a constant fill_zeros")
+            zeros = bool(fill and fill[0].value)
             self.helpers_used.add("numpy")
             func = ast.Attribute(ast.Name("__hetero_numpy", ast.Load()), "zeros" if zeros else "empty", ast.Load())
-            return ast.copy_location(ast.Call(func, node.args, []), node)
+            return ast.copy_location(ast.Call(func, node.args[:2], []), node)
 
         if short in WORKGROUP_NAMES and (target is _MISSING or target is None or _from_hetero(target)):
             self._fail(
