@@ -124,6 +124,69 @@ def alternating(a_fn, b_fn, repeats: int) -> float:
     return statistics.median(ratios)
 
 
+def zoo_section(repeats: int) -> None:
+    """The reduction and matmul zoo kernels with host data (host default) against the SYCL CPU device.
+
+    With the host as default device, kernels that use barriers or local memory (the work-group
+    reduction, the tiled matmul) run on the SYCL CPU device with copies in and back — the host back
+    end has no work-group model yet — while the naive matmul runs natively on host threads.
+    """
+    from kernels.tiled_matmul import TILES, naive_matmul
+    from kernels.wg_reduce import wg_reduce_sum
+
+    cpu = next((d for d in hetero.devices() if d.kind == "cpu" and not d.is_host), None)
+    rng = np.random.default_rng(0)
+    x = rng.random(1 << 22, dtype=np.float32)
+    groups, group = 4096, 64
+    partial = np.zeros(groups, np.float32)
+    m = 512
+    a, b = rng.random((m, m), dtype=np.float32), rng.random((m, m), dtype=np.float32)
+    c = np.zeros((m, m), np.float32)
+    red_rng, mm_rng = NdRange(groups * group, group), NdRange((m, m), (16, 16))
+    tiled = TILES[16]
+
+    def on_host(k, r, *args):
+        def run():
+            with hetero.device("host"):
+                k[r](*args)
+        return run
+
+    cases = [  # (name, kernel, launcher)
+        ("reduction, host data", wg_reduce_sum, on_host(wg_reduce_sum, red_rng, x, partial)),
+        ("tiled matmul, host data", tiled, on_host(tiled, mm_rng, a, b, c)),
+        ("naive matmul, host data", naive_matmul, on_host(naive_matmul, mm_rng, a, b, c)),
+    ]
+    if cpu is not None:
+        dx, dpart = hetero.asarray(x, device=cpu), hetero.asarray(partial, device=cpu)
+        da, db, dc = (hetero.asarray(v, device=cpu) for v in (a, b, c))
+
+        def on_dev(k, r, *args):
+            def run():
+                k[r](*args)
+                cpu.sycl_queue.wait()
+            return run
+
+        cases += [
+            (f"reduction, {cpu.filter_string}", wg_reduce_sum, on_dev(wg_reduce_sum, red_rng, dx, dpart)),
+            (f"tiled matmul, {cpu.filter_string}", tiled, on_dev(tiled, mm_rng, da, db, dc)),
+            (f"naive matmul, {cpu.filter_string}", naive_matmul, on_dev(naive_matmul, mm_rng, da, db, dc)),
+        ]
+    backend = {}
+    for name, k, fn in cases:
+        fn()
+        backend[name] = k.last_backend
+    t = measure({name: fn for name, _, fn in cases}, repeats)
+    np.testing.assert_allclose(partial.sum(), x.sum(dtype=np.float64), rtol=1e-3)
+    np.testing.assert_allclose(c, a @ b, rtol=1e-3)
+    print(f"\nzoo kernels: reduction of 2^22 float32 ({groups} groups of {group}), {m}x{m} float32 matmul")
+    print(f"{'variant':<34}{'median':>11}  back end")
+    for name, secs in t.items():
+        bk = backend[name]
+        where = bk.device.filter_string if bk.device is not None else "the arrays' queue"
+        copies = ", copies in and back" if "copied in" in bk.reason else ""
+        print(f"{name:<34}{secs * 1e3:>8.2f} ms  {bk.backend} on {where}{copies}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=30)
@@ -210,6 +273,8 @@ def main() -> None:
     alt = alternating(lambda: run_host(add_item.py_func, n, (a, b, c)), lambda: prange_add(a, b, c), 11)
     print(f"\nadd, host kernel and prange alternating call by call: host {alt:.2f}x prange "
           "(numba's OpenMP workers spin after each prange loop and take cores from the host back end's threads)")
+
+    zoo_section(max(5, opts.repeats // 3))
 
     print("\ntargets: add >= 0.95x prange and >= 85% of copy; black-scholes >= 0.9x prange")
     print("(paired: the median over rounds of the per-round ratio, which cancels load drifting on a shared machine)")
