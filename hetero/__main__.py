@@ -92,8 +92,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(fn=_cmd_demo)
     args = parser.parse_args(argv)
 
+    from hetero import _bootstrap
     from hetero.errors import HeteroError
 
+    for action in _bootstrap.actions:  # the import's DeprecationWarning is hidden under `python -m`
+        if "SYCL_DEVICE_FILTER" in action:
+            print(f"hetero: warning: SYCL_DEVICE_FILTER is no longer read by the SYCL runtime: {action}",
+                  file=sys.stderr)
     try:
         return args.fn(args)
     except HeteroError as exc:

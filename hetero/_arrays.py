@@ -86,6 +86,8 @@ def device_of(x: Any) -> Device:
     """
     if is_device_array(x):
         return _device_of_queue(_queue_of(x))
+    if _dlpack_device_type(x) == _DLPACK_ONEAPI:
+        return device_of(_ingest(x, None))
     return host
 
 
@@ -262,8 +264,9 @@ def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: boo
     dtype : dtype, optional
     device : str, Device, dpctl.SyclDevice, dpctl.SyclQueue or None
         Where the result lives; anything :func:`hetero.select_device` takes.
-        ``None`` means :func:`hetero.default_device` (so ``asarray(numpy_array)``
-        puts host data on the default device).
+        ``None``: a device array stays where it is (as the array API says);
+        anything else goes to :func:`hetero.default_device` (so
+        ``asarray(numpy_array)`` puts host data on the default device).
     copy : bool or None
         ``True`` always copies, ``False`` never does (raising when a copy is
         needed), ``None`` copies only when needed.
@@ -281,8 +284,11 @@ def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: boo
     DeviceNotFoundError
         For a device spec that matches no device.
     """
-    dev, queue = _resolve_target(device)
     obj = _ingest(obj, dtype)
+    if device is None and is_device_array(obj):
+        dev, queue = device_of(obj), obj.sycl_queue  # an array's device is inferred from it (array API)
+    else:
+        dev, queue = _resolve_target(device)
     if dev.is_host:
         return _to_host(obj, dtype, copy)
 
@@ -328,6 +334,11 @@ def to_device(x: Any, device: DeviceLike, /, *, stream: Any = None):
     ``dpctl.SyclQueue`` (``stream`` may also give the queue, as in the array API).
     """
     if stream is not None:
+        if device is not None and select_device(device) != select_device(stream.sycl_device):
+            raise ValueError(
+                f"hetero.to_device: device={device!r} and stream (a queue of {stream.sycl_device.filter_string}) "
+                "disagree; pass one of them"
+            )
         device = stream
     if device is None:
         raise TypeError("hetero.to_device(x, device): device is required (use 'host' for NumPy)")
@@ -336,10 +347,16 @@ def to_device(x: Any, device: DeviceLike, /, *, stream: Any = None):
 
 def asnumpy(x: Any) -> np.ndarray:
     """``x`` as a NumPy array (a copy for device arrays, no copy for NumPy arrays)."""
-    return _to_host(x, None, None)
+    return _to_host(_ingest(x, None), None, None)
 
 
 # --- creation --------------------------------------------------------------------------------
+
+
+def _check_shape(shape) -> None:
+    dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(int(d) < 0 for d in dims):
+        raise ValueError(f"negative dimensions are not allowed: shape {shape!r}")
 
 
 def _create(np_fn, dpnp_name: str, device: DeviceLike, dtype: Any, *args, **kwargs):
@@ -353,21 +370,25 @@ def _create(np_fn, dpnp_name: str, device: DeviceLike, dtype: Any, *args, **kwar
 
 def empty(shape, *, dtype=None, device: DeviceLike = None):
     """An uninitialised array on ``device`` (default: :func:`hetero.default_device`)."""
+    _check_shape(shape)
     return _create(np.empty, "empty", device, dtype, shape)
 
 
 def zeros(shape, *, dtype=None, device: DeviceLike = None):
     """An array of zeros on ``device``."""
+    _check_shape(shape)
     return _create(np.zeros, "zeros", device, dtype, shape)
 
 
 def ones(shape, *, dtype=None, device: DeviceLike = None):
     """An array of ones on ``device``."""
+    _check_shape(shape)
     return _create(np.ones, "ones", device, dtype, shape)
 
 
 def full(shape, fill_value, *, dtype=None, device: DeviceLike = None):
     """An array filled with ``fill_value`` on ``device``."""
+    _check_shape(shape)
     return _create(np.full, "full", device, dtype, shape, fill_value)
 
 
@@ -379,6 +400,11 @@ def arange(start, stop=None, step=1, *, dtype=None, device: DeviceLike = None):
 
 
 def _like(np_fn, dpnp_name: str, x, device, dtype, *args):
+    if not (isinstance(x, np.ndarray) or is_device_array(x)):
+        raise TypeError(
+            f"hetero.{dpnp_name}_like expects a NumPy or device array as its prototype, got "
+            f"{type(x).__name__}; convert it with hetero.asarray first"
+        )
     if device is None:
         q = x.sycl_queue if is_device_array(x) else None
         device = q if q is not None else host

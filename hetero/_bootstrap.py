@@ -72,34 +72,62 @@ def _translate_legacy_filter() -> None:
         return
     if os.environ.get("ONEAPI_DEVICE_SELECTOR"):
         actions.append("SYCL_DEVICE_FILTER ignored: ONEAPI_DEVICE_SELECTOR is set")
+        _warn(
+            f"SYCL_DEVICE_FILTER={legacy!r} is ignored: the SYCL runtime no longer reads it, and "
+            f"ONEAPI_DEVICE_SELECTOR={os.environ['ONEAPI_DEVICE_SELECTOR']!r} is set. Unset SYCL_DEVICE_FILTER."
+        )
         return
-    selector = legacy_filter_to_selector(legacy)
+    selector, lost = legacy_filter_to_selector(legacy, with_losses=True)
     os.environ["ONEAPI_DEVICE_SELECTOR"] = selector
     actions.append(f"ONEAPI_DEVICE_SELECTOR={selector} (translated from SYCL_DEVICE_FILTER={legacy})")
-    warnings.warn(
+    extra = ""
+    if lost:
+        extra = (f" ONEAPI_DEVICE_SELECTOR cannot express {', '.join(lost)}; to pick one device set "
+                 f"HETERO_DEVICE={legacy!r} as well (hetero reads the same spelling).")
+    _warn(
         f"SYCL_DEVICE_FILTER={legacy!r} is no longer read by the SYCL runtime; hetero translated it "
         f"to ONEAPI_DEVICE_SELECTOR={selector!r} for this process. Set "
         f"ONEAPI_DEVICE_SELECTOR={selector!r} instead (or HETERO_DEVICE to choose hetero's default "
-        f"device).",
-        DeprecationWarning,
-        stacklevel=3,
+        f"device).{extra}"
     )
 
 
-def legacy_filter_to_selector(value: str) -> str:
+def _warn(message: str) -> None:
+    """A DeprecationWarning attributed to the code that imported hetero (so that Python's default
+    filters show it when that is the main script, as they do for deprecations in one's own code)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if name.startswith("<frozen"):
+            frame = frame.f_back  # importlib's frames: warnings.warn skips them itself
+            continue
+        if not os.path.abspath(name).startswith(here + os.sep):
+            break
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, DeprecationWarning, stacklevel=level)
+
+
+def legacy_filter_to_selector(value: str, *, with_losses: bool = False):
     """Translate a ``SYCL_DEVICE_FILTER`` value to ``ONEAPI_DEVICE_SELECTOR`` syntax.
 
     The old syntax is a comma-separated list of ``backend:type:index`` terms,
-    any part optional (``opencl:cpu``, ``gpu``, ``level_zero:gpu:0``, ``cuda``).
-    The new one is ``backend:device`` terms separated by ``;``, with ``*`` for
-    any backend and ``devices`` a comma list of types or indices.
+    any part optional (``opencl:cpu``, ``gpu``, ``level_zero:gpu:0``, ``cuda``,
+    ``host``). The new one is ``backend:devices`` terms separated by ``;``, with
+    ``*`` for any backend and ``devices`` a type or an index. A type with an
+    index (``gpu:1``) has no spelling there: the type is kept and the index is
+    reported in the losses; ``host`` is no SYCL device and is dropped.
+    With ``with_losses``, returns ``(selector, losses)``.
     """
     backends = {"opencl", "level_zero", "cuda", "hip", "ext_oneapi_level_zero", "ext_oneapi_cuda",
-                "ext_oneapi_hip", "native_cpu", "host"}
-    terms = []
+                "ext_oneapi_hip", "native_cpu"}
+    terms, lost = [], []
     for raw in value.split(","):
         parts = [p.strip() for p in raw.strip().split(":") if p.strip()]
         if not parts:
+            continue
+        if parts[0] == "host":
+            lost.append("'host' (not a SYCL device; hetero.host is always available)")
             continue
         backend = "*"
         if parts[0] in backends:
@@ -109,12 +137,13 @@ def legacy_filter_to_selector(value: str) -> str:
             device = {"accelerator": "fpga", "acc": "fpga"}.get(parts[0], parts[0])
             parts.pop(0)
         if parts and parts[0].isdigit():
-            # An index on its own names the n-th device of the backend; with a type
-            # the new syntax spells it as a sub-selection we cannot express, so keep the type.
             if device == "*":
-                device = parts[0]
+                device = parts[0]  # an index alone: the n-th device of the backend
+            else:
+                lost.append(f"the index in {raw.strip()!r}")
         terms.append(f"{backend}:{device}")
-    return ";".join(terms) if terms else "*:*"
+    selector = ";".join(terms) if terms else "*:*"
+    return (selector, lost) if with_losses else selector
 
 
 def _forward_num_threads() -> None:
@@ -151,7 +180,8 @@ def _preload_driver_for_opencl_selector() -> None:
     the driver once, globally, first makes those libraries resolvable (about 20 ms)."""
     selector = os.environ.get("ONEAPI_DEVICE_SELECTOR", "").lower()
     driver = find_opencl_cpu_driver()
-    if "opencl" not in selector or driver is None or os.environ.get("OCL_ICD_FILENAMES") != driver:
+    icd = os.environ.get("OCL_ICD_FILENAMES", "")
+    if "opencl" not in selector or driver is None or os.path.realpath(icd) != os.path.realpath(driver):
         return
     import ctypes
 

@@ -10,6 +10,7 @@ default device is, in order: the innermost ``with hetero.device(...)`` scope,
 from __future__ import annotations
 
 import contextvars
+import numbers
 import os
 import threading
 from typing import Any, Callable, Iterable, Union
@@ -357,7 +358,7 @@ def select_device(
     DeviceNotFoundError
         When nothing matches; the message lists the available devices.
     """
-    aspects = tuple(aspects)
+    aspects = (aspects,) if isinstance(aspects, str) else tuple(aspects)
     constrained = bool(aspects) or min_memory is not None or score is not None
     if isinstance(spec, Device):
         candidates_by_term = [("device", [spec])]
@@ -393,7 +394,7 @@ def select_device(
                 rejected.append(f"{d.filter_string}: {why}")
                 continue
             s = score(d) if score is not None else _default_score(d)
-            if s is None or (isinstance(s, (int, float)) and s < 0):
+            if s is None or (isinstance(s, numbers.Real) and s < 0):
                 rejected.append(f"{d.filter_string}: rejected by score")
                 continue
             ok.append((s, d))
@@ -425,6 +426,7 @@ def _constraint_failure(d: Device, aspects: tuple, min_memory: int | None) -> st
 # --- the default device ----------------------------------------------------------------
 
 _scope: contextvars.ContextVar[Device | None] = contextvars.ContextVar("hetero_device_scope", default=None)
+_scope_tokens: contextvars.ContextVar[tuple] = contextvars.ContextVar("hetero_device_scope_tokens", default=())
 
 
 def _env_device() -> Device | None:
@@ -477,18 +479,21 @@ class device:
     scope is created, so a bad spec raises there.
     """
 
-    __slots__ = ("device", "_tokens")
+    __slots__ = ("device",)
 
     def __init__(self, spec: DeviceLike):
         self.device = select_device(spec)
-        self._tokens: list[contextvars.Token] = []
 
     def __enter__(self) -> Device:
-        self._tokens.append(_scope.set(self.device))
+        # The reset tokens live in the context too, so one scope object can be entered by
+        # several threads or tasks at once.
+        _scope_tokens.set(_scope_tokens.get() + (_scope.set(self.device),))
         return self.device
 
     def __exit__(self, *exc) -> None:
-        _scope.reset(self._tokens.pop())
+        tokens = _scope_tokens.get()
+        _scope_tokens.set(tokens[:-1])
+        _scope.reset(tokens[-1])
 
     def __repr__(self) -> str:
         return f"hetero.device({self.device.filter_string!r})"

@@ -6,6 +6,7 @@ numba is imported on first use, so ``import hetero`` stays light.
 from __future__ import annotations
 
 import os
+import threading
 
 from .errors import ConfigurationError
 
@@ -33,12 +34,17 @@ def _env_threads() -> int | None:
     return int(v)
 
 
-_env_applied = False
+def _has_source_file(f) -> bool:
+    code = getattr(f, "__code__", None)
+    return code is not None and os.path.isfile(code.co_filename)
+
+
+# numba's thread count is per thread: apply HETERO_NUM_THREADS once in every thread that uses it.
+_env_applied = threading.local()
 
 
 def _apply_env_threads() -> None:
-    global _env_applied
-    if _env_applied:
+    if getattr(_env_applied, "done", False):
         return
     n = _env_threads()
     if n is not None:
@@ -51,7 +57,7 @@ def _apply_env_threads() -> None:
                 f"NUMBA_NUM_THREADS>={n}."
             )
         numba.set_num_threads(n)
-    _env_applied = True
+    _env_applied.done = True
 
 
 def jit(fn=None, /, **options):
@@ -72,7 +78,11 @@ def jit(fn=None, /, **options):
 
     def wrap(f):
         _apply_env_threads()
-        return _numba().njit(**opts)(f)
+        o = opts
+        if o.get("cache") and not _has_source_file(f):
+            # numba caches next to the source file; code typed at a prompt, `python -c` or exec() has none
+            o = {**o, "cache": False}
+        return _numba().njit(**o)(f)
 
     if fn is None:
         return wrap
@@ -82,7 +92,8 @@ def jit(fn=None, /, **options):
 
 
 def set_num_threads(n: int) -> None:
-    """Set the number of host threads used by ``hetero.jit`` loops (1 .. the pool size)."""
+    """Set the number of host threads used by ``hetero.jit`` loops and host kernels launched from the
+    calling thread (1 .. the pool size; as in numba, each thread has its own setting)."""
     numba = _numba()
     _apply_env_threads()
     limit = numba.config.NUMBA_NUM_THREADS

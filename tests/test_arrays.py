@@ -95,7 +95,11 @@ def test_default_device_is_used(sycl_device):
         z = hetero.zeros(4)
         assert hetero.device_of(z) == sycl_device
     with hetero.device("host"):
-        assert type(hetero.asarray(x)) is np.ndarray  # default host: a device array comes back
+        # device=None: a device array stays where it is (no implicit copy, as in the array API)...
+        assert hetero.asarray(x) is x
+        # ...host data goes to the default device, and device= moves explicitly
+        assert type(hetero.asarray([1.0])) is np.ndarray
+        assert type(hetero.asarray(x, device="host")) is np.ndarray
 
 
 def test_asarray_device_array_same_device_no_copy(sycl_device):
@@ -153,6 +157,11 @@ def test_usm_ndarray_and_dlpack_and_array_interface(sycl_device):
     # a CPU DLPack producer to the host
     h = hetero.asarray(HostDLPack(np.arange(3.0)), device="host")
     assert type(h) is np.ndarray and h.tolist() == [0.0, 1.0, 2.0]
+    # asnumpy and device_of understand DLPack producers too
+    assert hetero.asnumpy(HostDLPack(np.arange(3.0))).tolist() == [0.0, 1.0, 2.0]
+    assert hetero.asnumpy(onedev).tolist() == [0, 1, 2, 3]
+    assert hetero.device_of(onedev) == sycl_device
+    assert hetero.device_of(HostDLPack(np.arange(3.0))) is hetero.host
 
 
 def test_to_device_and_queue_target(sycl_device):
@@ -236,6 +245,22 @@ def test_unsupported_dtype_on_device_without_fp64(sycl_device, monkeypatch):
 def test_object_and_string_dtypes_rejected(sycl_device):
     with pytest.raises(hetero.UnsupportedDtypeError, match="booleans, integers"):
         hetero.asarray(np.array(["a", "b"]), device=sycl_device)
+
+
+def test_bad_shapes_and_prototypes(device):
+    with pytest.raises(ValueError, match="negative dimensions"):
+        hetero.zeros(-1, device=device)
+    with pytest.raises(ValueError, match="negative dimensions"):
+        hetero.full((2, -3), 1.0, device=device)
+    with pytest.raises(TypeError, match="prototype"):
+        hetero.zeros_like([1, 2, 3])
+
+
+def test_to_device_stream_must_agree(sycl_device):
+    with pytest.raises(ValueError, match="disagree"):
+        hetero.to_device(np.arange(3.0), "host", stream=sycl_device.sycl_queue)
+    y = hetero.to_device(np.arange(3.0), sycl_device, stream=sycl_device.sycl_queue)
+    assert y.sycl_queue == sycl_device.sycl_queue
 
 
 def test_bad_device_argument():

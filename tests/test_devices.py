@@ -276,6 +276,46 @@ def test_num_threads_round_trip():
         hetero.set_num_threads(n)
 
 
+def test_reused_scope_object_across_threads_and_tasks():
+    scope = hetero.device("host")
+    errors = []
+
+    def worker(delay):
+        try:
+            with scope:
+                import time
+
+                time.sleep(delay)
+                assert hetero.default_device() is hetero.host
+        except Exception as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(d,)) for d in (0.05, 0.15)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+    async def job(delay):
+        with scope:
+            await asyncio.sleep(delay)
+            return hetero.default_device()
+
+    async def main():
+        return await asyncio.gather(job(0.05), job(0.1))
+
+    assert asyncio.run(main()) == [hetero.host, hetero.host]
+
+
+def test_score_and_aspect_spellings():
+    import numpy as np
+
+    with pytest.raises(hetero.DeviceNotFoundError, match="rejected by score"):
+        hetero.select_device("host", score=lambda d: np.int64(-1))
+    assert hetero.select_device("host", aspects="fp64") is hetero.host
+
+
 @pytest.mark.parametrize("bad", [0, -1, 10**6, 1.5, "2", True])
 def test_set_num_threads_rejects(bad):
     with pytest.raises(hetero.ConfigurationError, match="expected an integer"):
@@ -291,3 +331,6 @@ def test_legacy_filter_translation():
     assert f("cuda") == "cuda:*"
     assert f("opencl:1") == "opencl:1"
     assert f("opencl:acc") == "opencl:fpga"
+    assert f("gpu:1", with_losses=True) == ("*:gpu", ["the index in 'gpu:1'"])
+    sel, lost = f("host,opencl:cpu", with_losses=True)
+    assert sel == "opencl:cpu" and "host" in lost[0]

@@ -133,6 +133,11 @@ def test_legacy_sycl_device_filter(clean_env):
     assert selector == "opencl:cpu"
     assert "opencl:cpu:0" in devs
     assert "DeprecationWarning" in warns and "ONEAPI_DEVICE_SELECTOR='opencl:cpu'" in warns
+    # with Python's default warning filters, a script importing hetero shows the warning
+    r = clean_env("import hetero", env={"SYCL_DEVICE_FILTER": "opencl:cpu"})
+    assert "DeprecationWarning: SYCL_DEVICE_FILTER='opencl:cpu'" in r.stderr
+    r = cli(clean_env, "devices", env={"SYCL_DEVICE_FILTER": "opencl:cpu"})
+    assert r.returncode == 0 and "SYCL_DEVICE_FILTER is no longer read" in r.stderr
 
 
 def test_legacy_filter_does_not_override_new_selector(clean_env):
@@ -248,3 +253,29 @@ def test_demo_runs(clean_env):
     for d in hetero.devices():
         assert d.filter_string in r.stdout
     assert sys.executable  # the demo ran in this environment's interpreter
+
+
+def test_jit_without_a_source_file(clean_env):
+    """Code typed at a prompt, `python -c` or exec() has no file for numba's cache: hetero.jit still works."""
+    r = clean_env(
+        "import numpy as np, hetero\n"
+        "@hetero.jit\n"
+        "def add(a, b, c):\n"
+        "    for i in hetero.prange(a.size):\n"
+        "        c[i] = a[i] + b[i]\n"
+        "a = np.ones(4); c = np.empty(4); add(a, a, c); print(c.tolist())"
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[2.0, 2.0, 2.0, 2.0]"
+
+
+def test_hetero_num_threads_in_every_thread(clean_env):
+    r = clean_env(
+        "import numba, threading, hetero\n"  # numba first: the pool is sized by the CPU count
+        "out = [hetero.get_num_threads()]\n"
+        "t = threading.Thread(target=lambda: out.append(hetero.get_num_threads())); t.start(); t.join()\n"
+        "print(out)",
+        env={"HETERO_NUM_THREADS": "1"},
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[1, 1]"

@@ -344,7 +344,13 @@ _FP64 = (np.dtype(np.float64), np.dtype(np.complex128))
 
 
 def _prepare_dtypes(est_name: str, method: str, func, dev: Device, args: tuple, kwargs: dict):
-    """On a device without fp64: refuse float64 arrays, convert integer/bool X to float32."""
+    """Refuse complex X (as scikit-learn does for host data; oneDAL would drop the imaginary part);
+    on a device without fp64: refuse float64 arrays, convert integer/bool X to float32."""
+    if args and is_device_array(args[0]) and np.dtype(args[0].dtype).kind == "c":
+        raise ValueError(
+            f"{est_name}.{method}: complex data is not supported (X is {np.dtype(args[0].dtype)}); scikit-learn "
+            "refuses it for host data too. Pass the real part, or real and imaginary parts as separate features."
+        )
     if dev.has_fp64:
         return args, kwargs
     items = list(enumerate(args)) + list(kwargs.items())
