@@ -124,8 +124,8 @@ def _placement(xs: tuple) -> tuple[str, Any]:
                 raise PlacementError(
                     f"arguments {dev_idx} and {i} live on different devices ({where}): "
                     f"argument {dev_idx} is a {_describe(a)}, argument {i} is a {_describe(b)}. "
-                    f"hetero never copies implicitly; move one explicitly, e.g. "
-                    f"`y = hetero.to_device(y, x.sycl_queue)` (or `hetero.device_of(x)`)."
+                    f"hetero never copies implicitly; move one explicitly onto the other's queue, e.g. "
+                    f"`y = hetero.to_device(y, x.sycl_queue)`."
                 )
         elif isinstance(x, np.ndarray):
             host_idx = i if host_idx is None else host_idx
@@ -138,7 +138,7 @@ def _placement(xs: tuple) -> tuple[str, Any]:
         raise PlacementError(
             f"argument {host_idx} is a NumPy array on the host but argument {dev_idx} is a "
             f"{_describe(xs[dev_idx])}; hetero does not copy between host and {dx.filter_string} "
-            f"implicitly. Move the NumPy array with `hetero.to_device(a, hetero.device_of(x))`, or the "
+            f"implicitly. Move the NumPy array with `hetero.to_device(a, x.sycl_queue)`, or the "
             f"device array to the host with `hetero.asnumpy(x)`."
         )
     if queue is not None:

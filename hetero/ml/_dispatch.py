@@ -320,8 +320,7 @@ def _check_fitted_placement(est, est_name: str, method: str, dev: Device | None,
             f"{est_name}.{method}: the estimator was fitted on data in one queue of {dev.filter_string} "
             f"and {method} got data in another queue of that device; dpnp cannot mix arrays of "
             f"different queues. Put X in the fit's queue, e.g. `X = hetero.to_device(X, "
-            f"est.{_any_device_attr(est)}.sycl_queue)`, or use `hetero.asarray(..., device=...)` for "
-            f"both (it always uses the device's default queue)."
+            f"est.{_any_device_attr(est)}.sycl_queue)`."
         )
     if dev is None:
         fix = (f"move X to that device with `hetero.to_device(X, '{fitted.filter_string}')`, or refit "
