@@ -347,3 +347,25 @@ def test_kmeans_sample_weight_on_device(sycl_device, monkeypatch):
     ref = _kmeans.KMeans(n_clusters=3, n_init=1, random_state=0).fit(X, sample_weight=w)
     np.testing.assert_allclose(hetero.asnumpy(est.cluster_centers_), ref.cluster_centers_, rtol=1e-6)
     np.testing.assert_array_equal(hetero.asnumpy(pred), ref.predict(X))
+
+
+def test_host_fallback_of_a_method_keeps_the_estimator_on_its_device(sycl_device):
+    """radius_neighbors falls back to the host on the CPU device; the device-fitted model must stay usable."""
+    import warnings
+
+    Xh = np.random.default_rng(0).normal(size=(30, 3))
+    Xd = on(Xh, sycl_device)
+    nn = ml.NearestNeighbors(n_neighbors=3).fit(Xd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", hetero.FallbackWarning)
+        nn.radius_neighbors(Xd[:3], radius=1.0)
+    dist, ind = nn.kneighbors(Xd[:3])
+    assert isinstance(ind, dpnp.ndarray) and hetero.device_of(ind) == sycl_device
+    ref = ml.NearestNeighbors(n_neighbors=3).fit(Xh).kneighbors(Xh[:3])[1]
+    np.testing.assert_array_equal(hetero.asnumpy(ind), ref)
+
+
+def test_complex_device_data_is_refused(sycl_device):
+    Xc = np.random.default_rng(0).normal(size=(20, 2)) + 1j
+    with pytest.raises(ValueError, match="complex data is not supported"):
+        ml.KMeans(2, n_init=1).fit(on(Xc, sycl_device))

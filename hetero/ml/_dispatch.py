@@ -512,10 +512,16 @@ def _call_on_device(est, est_name, method, func, args, kwargs, queue, fitting, d
         _fall_back(est_name, method, dev, scope, f"the fit fell back to the host: {reason}", policy)
         return _run_on_host(est, method, func, args, kwargs, queue, fp64, False)
 
+    # A refused device attempt may already have rewritten fitted state (sklearn's own method, run
+    # by scikit-learn-intelex's fall-back before it says so, converts _fit_X to NumPy): keep a copy.
+    saved = None if fitting else dict(d)
     out, signal = _attempt(est, func, args, kwargs, queue, logging.INFO)
     if signal is not None and policy != "silent":
         # Once more with oneDAL's DEBUG messages on, for its reasons (stops at the same point).
         out, signal = _attempt(est, func, args, kwargs, queue, logging.DEBUG)
+    if signal is not None and saved is not None:
+        d.clear()
+        d.update(saved)
 
     if signal is None:
         _attrs_to_device(est, queue, fp64)
@@ -596,6 +602,12 @@ def _fall_back(est_name: str, method: str, dev: Device, scope: str, reason: str,
 def _run_on_host(est, method, func, args, kwargs, queue, fp64, fitting):
     st = _tls
     hargs, hkwargs = _args_to_host(args, kwargs)
+    owner = est
+    if not fitting:
+        # A method run on the host may rewrite fitted state (scikit-learn-intelex re-creates its
+        # oneDAL model for host data): run it on a shallow copy, so the estimator stays a device one.
+        est = object.__new__(type(owner))
+        est.__dict__.update(owner.__dict__)
     swapped = {} if fitting else _attrs_to_host(est)
     if not fitting and est.__dict__.get("_hetero_stock_model"):
         # scikit-learn itself fitted this model; scikit-learn-intelex's own methods may not expect
@@ -617,7 +629,8 @@ def _run_on_host(est, method, func, args, kwargs, queue, fp64, fitting):
         _attrs_back(est, swapped)
     if fitting and cap.fell_back:
         est.__dict__["_hetero_stock_model"] = True
-    _attrs_to_device(est, queue, fp64)
+    if fitting:
+        _attrs_to_device(est, queue, fp64)
     if out is est:
-        return out
+        return owner
     return _outputs_to_device(out, queue, fp64)
