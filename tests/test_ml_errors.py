@@ -369,3 +369,15 @@ def test_complex_device_data_is_refused(sycl_device):
     Xc = np.random.default_rng(0).normal(size=(20, 2)) + 1j
     with pytest.raises(ValueError, match="complex data is not supported"):
         ml.KMeans(2, n_init=1).fit(on(Xc, sycl_device))
+
+
+def test_failed_refit_keeps_the_previous_placement(sycl_device):
+    Xh = np.random.default_rng(0).normal(size=(40, 3))
+    km = ml.KMeans(2, n_init=1, random_state=0).fit(on(Xh, sycl_device))
+    bad = Xh.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        km.fit(bad)
+    with pytest.raises(hetero.PlacementError, match="fitted on data on"):
+        km.predict(Xh)  # the model is still the device one: host data is refused, not mixed in
+    assert hetero.device_of(km.predict(on(Xh, sycl_device))) == sycl_device

@@ -453,6 +453,20 @@ def _sklearnex_config():
 
 def call(est, method: str, func, args: tuple, kwargs: dict):
     """Run ``func(est, *args, **kwargs)`` where the data lives (see the module docstring)."""
+    if method not in FIT_METHODS or _tls.depth:
+        return _call(est, method, func, args, kwargs)
+    d = est.__dict__
+    placed = {k: d[k] for k in _PLACEMENT_KEYS if k in d}
+    try:
+        return _call(est, method, func, args, kwargs)
+    except BaseException:
+        # A fit that failed (bad input, say) leaves the previous model, and so its placement.
+        if "_hetero_device" not in d:
+            d.update(placed)
+        raise
+
+
+def _call(est, method: str, func, args: tuple, kwargs: dict):
     st = _tls
     if st.depth:
         # A method called by another method of ours (fit_predict -> fit): already placed.
