@@ -609,7 +609,7 @@ def _fall_back(est_name: str, method: str, dev: Device, scope: str, reason: str,
                 f"ran it on the host with scikit-learn and put the results back on {dev.filter_string}. "
                 f"Set {_FALLBACK_ENV}=silent to hide this warning or {_FALLBACK_ENV}=error to raise."
             ),
-            stacklevel=5,
+            stacklevel=6,  # the user, above: method wrapper, call, _call, _call_on_device
         )
 
 
