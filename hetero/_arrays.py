@@ -186,7 +186,7 @@ def execution_queue(*arrays: Any):
 def _is_queue(obj: Any) -> bool:
     if obj is None or isinstance(obj, (str, Device)):
         return False
-    dpctl = _sycl.dpctl()
+    dpctl = sys.modules.get("dpctl")  # no dpctl loaded: obj cannot be one of its queues
     return dpctl is not None and isinstance(obj, dpctl.SyclQueue)
 
 
@@ -312,7 +312,10 @@ def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: boo
 
     if copy is False:
         raise ValueError(f"copy=False: placing host data on {dev.filter_string} needs a copy")
-    _check_dtype(dtype if dtype is not None else np.asarray(obj).dtype, dev)
+    src_dtype = np.asarray(obj).dtype
+    _check_dtype(dtype if dtype is not None else src_dtype, dev)
+    if isinstance(obj, np.ndarray) and not src_dtype.isnative:
+        obj = obj.astype(src_dtype.newbyteorder("="))  # device arrays are native-endian; a copy is made anyway
     return dpnp.asarray(obj, dtype=dtype, sycl_queue=queue)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextvars
 import numbers
 import os
+import sys
 import threading
 from typing import Any, Callable, Iterable, Union
 
@@ -319,7 +320,7 @@ def _wrap_sycl_device(sd: Any) -> Device:
 
 
 def _is_sycl_device(obj: Any) -> bool:
-    dpctl = _sycl.dpctl()
+    dpctl = sys.modules.get("dpctl")  # no dpctl loaded: obj cannot be one of its devices
     return dpctl is not None and isinstance(obj, dpctl.SyclDevice)
 
 
@@ -377,7 +378,8 @@ def select_device(
                 f"{spec!r} is not a device specification: empty term. Example: 'gpu,cpu,host'.\n"
                 f"{_available_text()}"
             )
-        sycl_devs = _sycl_devices()
+        # "host" alone needs no SYCL runtime: enumerate devices only when a term names one
+        sycl_devs = [] if all(t.lower() == "host" for t in terms) else _sycl_devices()
         candidates_by_term = [(t, _match_term(t, sycl_devs)) for t in terms]
     else:
         raise DeviceNotFoundError(

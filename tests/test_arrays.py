@@ -247,6 +247,12 @@ def test_object_and_string_dtypes_rejected(sycl_device):
         hetero.asarray(np.array(["a", "b"]), device=sycl_device)
 
 
+def test_non_native_byte_order(device):
+    a = np.arange(5, dtype=">f8")
+    x = hetero.asarray(a, device=device)
+    np.testing.assert_array_equal(hetero.asnumpy(x), np.arange(5.0))
+
+
 def test_bad_shapes_and_prototypes(device):
     with pytest.raises(ValueError, match="negative dimensions"):
         hetero.zeros(-1, device=device)

@@ -209,6 +209,13 @@ def test_without_dpctl_cli_works(clean_env):
     assert "host" in r.stdout and "SYCL runtime (dpctl) not installed" in r.stdout
 
 
+def test_host_placement_needs_no_sycl_runtime(clean_env):
+    r = clean_env("import sys, hetero; hetero.asarray([1.0], device='host'); hetero.zeros(3, device='host'); "
+                  "print('dpctl' in sys.modules)")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False"
+
+
 def test_import_is_light(clean_env):
     r = clean_env("import sys, hetero; print(sorted(m for m in ('dpctl', 'dpnp', 'numba', 'sklearn', 'scipy') "
                   "if m in sys.modules))")
