@@ -187,7 +187,7 @@ def _is_queue(obj: Any) -> bool:
     if obj is None or isinstance(obj, (str, Device)):
         return False
     dpctl = sys.modules.get("dpctl")  # no dpctl loaded: obj cannot be one of its queues
-    return dpctl is not None and isinstance(obj, dpctl.SyclQueue)
+    return dpctl is not None and isinstance(obj, getattr(dpctl, "SyclQueue", ()))
 
 
 def _resolve_target(device: Any) -> tuple[Device, Any]:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import importlib
 import platform
-import threading
 
 from .errors import SyclUnavailableError
 
-_lock = threading.Lock()
+from ._locks import INIT_LOCK as _lock
 _modules: dict[str, object] = {}
 _import_errors: dict[str, BaseException] = {}
 

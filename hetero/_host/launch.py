@@ -50,7 +50,7 @@ from ..errors import KernelCompileError, KernelTypingError, LaunchError
 from ..kernel_api import NdRange, Range
 from . import rewrite as rw
 
-_lock = threading.RLock()
+from .._locks import INIT_LOCK as _lock  # noqa: E402  (one lock for all one-time work)
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # py_func → {key: HostKernelInfo}
 
 TASKS_PER_THREAD = 32

@@ -37,7 +37,6 @@ import ast
 import builtins
 import inspect
 import textwrap
-import threading
 import weakref
 
 from .. import kernel_api as api
@@ -464,7 +463,7 @@ def nonneg_intrinsic():
 
 
 _helper_cache: dict = {}
-_lock = threading.RLock()
+from .._locks import INIT_LOCK as _lock  # noqa: E402  (one lock for all one-time work)
 # device function → {(nd, options): numba dispatcher}
 _device_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 

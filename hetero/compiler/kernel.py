@@ -19,6 +19,7 @@ import threading
 import numpy as np
 
 from .. import _sycl
+from .._locks import INIT_LOCK
 from ..errors import KernelCompileError, LaunchError, UnsupportedDtypeError
 from ..kernel_api import NdRange, Range
 from . import cache, launch
@@ -252,7 +253,7 @@ class Kernel:
         self._plans: dict = {}
         self._compiled: dict = {}
         self._launchers: dict = {}
-        self._lock = threading.RLock()
+        self._lock = INIT_LOCK  # compiles import numba: one lock for all one-time work (see _locks)
         #: The back end of the latest launch (a BackendChoice: ``backend``, ``device``, ``reason``).
         self.last_backend = None
         functools.update_wrapper(self, py_func)
