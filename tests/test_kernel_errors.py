@@ -317,3 +317,14 @@ def test_without_boundscheck_no_flag_argument(device, monkeypatch):
     k[9](a, to_dev(np.zeros(10), device)).wait()
     (plan,) = k._plans.values()
     assert plan.checker is None
+
+
+@pytest.mark.parametrize("dtype", ["float16", "object", "M8[s]", "U3"])
+def test_unsupported_numpy_dtypes_are_refused(dtype):
+    @hetero.kernel
+    def copy(i, a, b):
+        b[i] = a[i]
+
+    a = np.zeros(2, dtype=dtype) if dtype != "object" else np.array([1, 2], dtype=object)
+    with pytest.raises(hetero.UnsupportedDtypeError, match="kernels take bool, integer"):
+        copy[2](a, np.zeros(2))

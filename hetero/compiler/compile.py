@@ -95,7 +95,7 @@ def _compile_error(py_func, exc: Exception) -> KernelCompileError:
     if not isinstance(exc, nb_errors.NumbaError):
         loc = _lowering_loc(exc)
         text = f"{type(exc).__name__}: {text} (the construct is not supported on SYCL devices)"
-        if loc is not None:
+        if loc is not None and hasattr(loc, "filename"):
             where = f"{loc.filename}:{loc.line}"
             try:
                 text += "\n" + loc.strformat()

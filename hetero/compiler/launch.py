@@ -148,6 +148,13 @@ def classify(args, kernel_name: str) -> ArgInfo:
             else:
                 add(c_int64(x))
         elif isinstance(x, np.ndarray):
+            if x.dtype.kind not in "biufc" or x.dtype == np.float16:
+                from ..errors import UnsupportedDtypeError
+
+                raise UnsupportedDtypeError(
+                    f"argument {i} of kernel {kernel_name!r} is a NumPy array of {x.dtype}; kernels take "
+                    "bool, integer, float32/float64 and complex arrays"
+                )
             sig.append(("array", x.dtype, x.ndim, "C"))  # placeholder until copied in
             usm.append(None)
             host.append(i)
