@@ -244,10 +244,7 @@ class Item:
         return _pick(self._st.global_range, d, 1)
 
     def get_linear_id(self) -> int:
-        lin = 0
-        for i, r in zip(self._st.global_id, self._st.global_range):
-            lin = lin * r + i
-        return lin
+        return _linear(self._st.global_id, self._st.global_range)
 
     def __index__(self):
         if self.ndim != 1:
@@ -255,7 +252,30 @@ class Item:
         return self._st.global_id[0]
 
 
-class NdItem(Item):
+class _GroupQueries:
+    """What an :class:`NdItem` and its :class:`Group` both answer about the work-group."""
+
+    __slots__ = ()
+
+    def get_group_id(self, d):
+        return _pick(self._st.group_id, d, 0)
+
+    def get_group_range(self, d):
+        return _pick(self._st.groups, d, 1)
+
+    def get_local_range(self, d):
+        return _pick(self._st.local_range, d, 1)
+
+
+def _linear(ids, ranges) -> int:
+    """Row-major linear index of ``ids`` in ``ranges``."""
+    lin = 0
+    for i, r in zip(ids, ranges):
+        lin = lin * r + i
+    return lin
+
+
+class NdItem(Item, _GroupQueries):
     """The work-item of an :class:`NdRange` launch, passed first to an item-style kernel.
 
     Adds ``get_global_id(d)``, ``get_local_id(d)``, ``get_group_id(d)``,
@@ -278,27 +298,15 @@ class NdItem(Item):
     def get_local_id(self, d):
         return _pick(self._st.local_id, d, 0)
 
-    def get_local_range(self, d):
-        return _pick(self._st.local_range, d, 1)
-
-    def get_group_id(self, d):
-        return _pick(self._st.group_id, d, 0)
-
-    def get_group_range(self, d):
-        return _pick(self._st.groups, d, 1)
-
     def get_local_linear_id(self):
-        lin = 0
-        for i, r in zip(self._st.local_id, self._st.local_range):
-            lin = lin * r + i
-        return lin
+        return _linear(self._st.local_id, self._st.local_range)
 
     def get_group(self):
         """The :class:`Group` (work-group) this work-item belongs to."""
         return Group(self._st)
 
 
-class Group:
+class Group(_GroupQueries):
     """The work-group of a work-item, from :meth:`NdItem.get_group`.
 
     Methods
@@ -325,20 +333,8 @@ class Group:
 
     dimensions = ndim
 
-    def get_group_id(self, d):
-        return _pick(self._st.group_id, d, 0)
-
-    def get_group_range(self, d):
-        return _pick(self._st.groups, d, 1)
-
-    def get_local_range(self, d):
-        return _pick(self._st.local_range, d, 1)
-
     def get_group_linear_id(self):
-        lin = 0
-        for i, r in zip(self._st.group_id, self._st.groups):
-            lin = lin * r + i
-        return lin
+        return _linear(self._st.group_id, self._st.groups)
 
     def get_group_linear_range(self):
         n = 1
