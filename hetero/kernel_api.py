@@ -672,30 +672,6 @@ class AtomicRef:
     def ref(self):
         return self._ref[self._index]
 
-    def fetch_add(self, val):
-        return atomic_add(self._ref, self._index, val)
-
-    def fetch_sub(self, val):
-        return atomic_sub(self._ref, self._index, val)
-
-    def fetch_min(self, val):
-        return atomic_min(self._ref, self._index, val)
-
-    def fetch_max(self, val):
-        return atomic_max(self._ref, self._index, val)
-
-    def fetch_and(self, val):
-        return atomic_and(self._ref, self._index, val)
-
-    def fetch_or(self, val):
-        return atomic_or(self._ref, self._index, val)
-
-    def fetch_xor(self, val):
-        return atomic_xor(self._ref, self._index, val)
-
-    def exchange(self, val):
-        return atomic_exchange(self._ref, self._index, val)
-
     def load(self):
         with _atomic_lock:
             return self._ref[self._index]
@@ -714,6 +690,30 @@ class AtomicRef:
             return False
 
 
+def _ref_rmw(name, fn):
+    def method(self, val):
+        return fn(self._ref, self._index, val)
+
+    method.__name__, method.__qualname__ = name, f"AtomicRef.{name}"
+    method.__doc__ = f"``{fn.__name__}`` on the referenced element; returns the old value."
+    return method
+
+
+#: AtomicRef's read-modify-write methods and the atomic each one is (the compiler types and
+#: lowers the same list).
+ATOMIC_REF_RMW = {
+    "fetch_add": atomic_add,
+    "fetch_sub": atomic_sub,
+    "fetch_min": atomic_min,
+    "fetch_max": atomic_max,
+    "fetch_and": atomic_and,
+    "fetch_or": atomic_or,
+    "fetch_xor": atomic_xor,
+    "exchange": atomic_exchange,
+}
+for _name, _fn in ATOMIC_REF_RMW.items():
+    setattr(AtomicRef, _name, _ref_rmw(_name, _fn))
+del _name, _fn
 # --- decorators (the compiler is imported lazily: `import hetero` stays light) ---------------
 
 

@@ -541,7 +541,7 @@ def _make_ref_lowering(method):
     return impl
 
 
-for _m in ("fetch_add", "fetch_sub", "fetch_min", "fetch_max", "fetch_and", "fetch_or", "fetch_xor", "exchange"):
+for _m in api.ATOMIC_REF_RMW:
     lower(f"AtomicRef.{_m}", AtomicRefType, types.Any)(_make_ref_lowering(_m))
 
 

@@ -483,7 +483,7 @@ class AtomicRefTemplate(AbstractTemplate):
         return signature(ret, *folded).replace(pysig=pysig)
 
 
-_REF_RMW = ("fetch_add", "fetch_sub", "fetch_min", "fetch_max", "fetch_and", "fetch_or", "fetch_xor", "exchange")
+_REF_RMW = tuple(api.ATOMIC_REF_RMW)
 
 
 @registry.register_attr
