@@ -6,6 +6,7 @@ numba is imported on first use, so ``import hetero`` stays light.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 from .errors import ConfigurationError
@@ -43,20 +44,26 @@ def _has_source_file(f) -> bool:
 _env_applied = threading.local()
 
 
-def _apply_env_threads() -> None:
-    if getattr(_env_applied, "done", False):
-        return
+def _checked_env_threads() -> int | None:
+    """HETERO_NUM_THREADS, checked against numba's pool size; None when unset."""
     n = _env_threads()
     if n is not None:
-        numba = _numba()
-        limit = numba.config.NUMBA_NUM_THREADS
+        limit = _numba().config.NUMBA_NUM_THREADS
         if n > limit:
             raise ConfigurationError(
                 f"HETERO_NUM_THREADS={n} exceeds numba's thread pool of {limit} (NUMBA_NUM_THREADS, "
                 "fixed when numba was first imported). Import hetero before numba, or set "
                 f"NUMBA_NUM_THREADS>={n}."
             )
-        numba.set_num_threads(n)
+    return n
+
+
+def _apply_env_threads() -> None:
+    if getattr(_env_applied, "done", False):
+        return
+    n = _checked_env_threads()
+    if n is not None:
+        _numba().set_num_threads(n)
     _env_applied.done = True
 
 
@@ -105,8 +112,24 @@ def set_num_threads(n: int) -> None:
     numba.set_num_threads(n)
 
 
+def _pool_started() -> bool:
+    """Whether numba's parallel thread pool (its threading layer) is running in this process."""
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    return bool(getattr(parallel, "_is_initialized", False))
+
+
+# The host kernel back end has its own threads and only needs a count. Asking numba for it
+# (numba.get_num_threads) would start numba's whole threading layer — TBB when the tbb package is
+# installed, as it is beside dpnp — whose fork handler then prints "Unable to join threads to shut
+# down before fork()" at the next subprocess (scikit-learn's KMeans runs `lscpu` through loky).
+# Until a prange loop or set_num_threads has started numba's pool, the count is worked out here;
+# from then on numba's per-thread setting is the one truth (numba.set_num_threads is honoured too).
+
+
 def get_num_threads() -> int:
-    """The number of host threads ``hetero.jit`` loops use now."""
-    numba = _numba()
-    _apply_env_threads()
-    return numba.get_num_threads()
+    """The number of host threads ``hetero.jit`` loops and host kernels use now (calling thread)."""
+    if _pool_started():
+        _apply_env_threads()
+        return _numba().get_num_threads()
+    n = _checked_env_threads()
+    return n if n is not None else _numba().config.NUMBA_NUM_THREADS

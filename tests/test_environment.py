@@ -260,6 +260,30 @@ def test_demo_runs(clean_env):
     for d in hetero.devices():
         assert d.filter_string in r.stdout
     assert sys.executable  # the demo ran in this environment's interpreter
+    assert "before fork" not in r.stdout + r.stderr  # numba's TBB fork warning (see the next test)
+
+
+def test_host_kernel_starts_no_numba_pool_so_fork_is_quiet(clean_env, tmp_path):
+    """A host kernel launch only needs a thread count: it must not start numba's threading layer, whose
+    TBB fork handler warns at the next subprocess (scikit-learn's KMeans runs `lscpu`)."""
+    prog = tmp_path / "prog.py"  # the host back end reads the kernel's source: a file, not `python -c`
+    prog.write_text(
+        "import subprocess, sys, numpy as np, hetero\n"
+        "@hetero.kernel\n"
+        "def inc(i, a):\n"
+        "    a[i] += 1.0\n"
+        "a = np.zeros(1 << 16)\n"
+        "with hetero.device('host'):\n"
+        "    inc[a.size](a)\n"
+        "assert inc.last_backend.backend == 'host', inc.last_backend\n"
+        "from numba.np.ufunc import parallel\n"
+        "print(a.sum(), parallel._is_initialized, hetero.get_num_threads() >= 1)\n"
+        "subprocess.run([sys.executable, '-c', 'pass'], check=True)\n"
+    )
+    r = clean_env(f"import runpy; runpy.run_path({str(prog)!r}, run_name='__main__')")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [str(float(1 << 16)), "False", "True"]
+    assert "before fork" not in r.stderr
 
 
 def test_jit_without_a_source_file(clean_env):
