@@ -68,3 +68,24 @@ class _Block:
         return None
 sys.meta_path.insert(0, _Block())
 """
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Name a hung test plainly: pytest-timeout's thread method (pyproject.toml) prints only stacks
+    before it ends the run, and `-q` prints no test names. One second before it fires, say which test."""
+    import threading
+
+    marker = item.get_closest_marker("timeout")
+    limit = float(marker.args[0]) if marker and marker.args else float(item.config.getini("timeout") or 0)
+    timer = None
+    if limit > 1:
+        message = f"\nhetero tests: {item.nodeid} is still running after {limit - 1:.0f} s; it is taken as hung\n"
+        timer = threading.Timer(limit - 1, lambda: os.write(2, message.encode()))
+        timer.daemon = True
+        timer.start()
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()
