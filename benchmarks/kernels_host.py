@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import hetero  # noqa: E402  (first: it sets up the runtime and thread count)
-from hetero._host import run_host  # noqa: E402
+from hetero.backends.host import run_host  # noqa: E402
 from hetero.kernel_api import NdRange, get_global_id, kernel  # noqa: E402
 from kernels.black_scholes import black_scholes, black_scholes_numpy, make_inputs  # noqa: E402
 

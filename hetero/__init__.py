@@ -25,7 +25,7 @@ from ._arrays import (
     zeros_like,
 )
 from ._device import Device, default_device, device, devices, host, select_device
-from ._threads import get_num_threads, jit, set_num_threads
+from ._jit import get_num_threads, jit, set_num_threads
 from .kernel_api import (
     AddressSpace,
     AtomicRef,
@@ -70,37 +70,37 @@ from .errors import (
     HeteroWarning,
     KernelCompileError,
     KernelIndexError,
+    KernelRuntimeError,
     KernelTypingError,
     LaunchError,
     NotPicklableError,
     PlacementError,
     SyclUnavailableError,
     UnsupportedDtypeError,
+    WorkgroupFeatureError,
 )
 
-__version__ = "0.1.0"
+from ._version import __version__
+from .kernel_api import Event, synchronize
 
-from . import _arrays, _device, _threads, errors, kernel_api  # noqa: E402
+from . import _arrays, _device, _jit, errors, kernel_api  # noqa: E402
 
 __all__ = [
-    "__version__", "prange", *_device.__all__, *_arrays.__all__, *_threads.__all__, *kernel_api.__all__,
+    "__version__", "prange", *_device.__all__, *_arrays.__all__, *_jit.__all__, *kernel_api.__all__,
     *errors.__all__,
 ]
 
 
-_LAZY = ("prange", "Event", "synchronize")
+_LAZY = ("prange",)
 
 
 def __getattr__(name):
     # Fetched lazily to keep `import hetero` free of the numba import: numba's prange
-    # must be the very object numba recognises; Event and synchronize live with the
-    # kernel launcher, which needs the compiler.
+    # must be the very object numba recognises.
     if name == "prange":
         import numba
 
         return numba.prange
-    if name in ("Event", "synchronize"):
-        return getattr(kernel_api, name)
     raise AttributeError(f"module 'hetero' has no attribute {name!r}")
 
 

@@ -17,6 +17,8 @@ __all__ = [
     "KernelTypingError",
     "LaunchError",
     "KernelIndexError",
+    "KernelRuntimeError",
+    "WorkgroupFeatureError",
     "UnsupportedDtypeError",
     "SyclUnavailableError",
     "FallbackError",
@@ -57,6 +59,16 @@ class LaunchError(HeteroError, ValueError):
 class KernelIndexError(HeteroError, IndexError):
     """A kernel indexed an array out of bounds (reported at the next synchronisation
     when ``HETERO_BOUNDSCHECK=1``)."""
+
+
+class KernelRuntimeError(HeteroError, RuntimeError):
+    """A kernel broke a rule of the kernel language while it ran (for example a barrier that not
+    every work-item of its group reached)."""
+
+
+class WorkgroupFeatureError(LaunchError):
+    """The kernel uses work-group features (barriers, local memory, groups) or ``AtomicRef``, which
+    the host back end cannot run, and no SYCL device is there to run it instead."""
 
 
 class UnsupportedDtypeError(HeteroError, TypeError):

@@ -25,9 +25,11 @@ from hypothesis import strategies as st
 
 import hetero
 from hetero import kernel_api as kapi
-from hetero._host import launch as host_launch
-from hetero._host import run_host, uses_workgroup_features
-from hetero._interpret import run_interpreted
+from hetero.backends import host as host_launch
+from hetero.compiler.targets.cpu.build import host_info
+from hetero.backends.host import run_host
+from hetero.compiler.analysis import workgroup_feature as uses_workgroup_features
+from hetero.backends.interpret import run_interpreted
 from hetero.errors import KernelCompileError, KernelTypingError, LaunchError
 from hetero.kernel_api import (
     NdRange,
@@ -398,10 +400,10 @@ def test_zero_size_range_runs_nothing():
 def test_compiled_once_per_signature_and_shape():
     a = np.ones(10)
     run_host(add_opencl.py_func, 10, (a, a, np.zeros(10)))
-    info = host_launch.host_info(add_opencl.py_func, Range(10), 3)
+    info = host_info(add_opencl.py_func, Range(10), 3)
     n = len(info.launcher.overloads)
     run_host(add_opencl.py_func, 10, (a, a, np.zeros(10)))
-    assert host_launch.host_info(add_opencl.py_func, Range(99), 3) is info
+    assert host_info(add_opencl.py_func, Range(99), 3) is info
     assert len(info.launcher.overloads) == n
     assert "__hetero_ctx_global_id(__hetero_ctx, 0)" in info.source
 
@@ -526,49 +528,16 @@ def test_hypothesis_shapes_strides_dtypes_groups(launch):
 
 
 # --- atomics: real atomics on the host (work-items run on several threads at once) ----------------
-# Issue 5 adds the in-kernel atomics to hetero.kernel_api; until then these stand-ins carry their
-# pure-Python meaning (for the interpreter) and pass as hetero's own (for the host rewrite).
-
-_atomic_lock = threading.Lock()
-
-
-def _standin(name, update):
-    def atomic(array, index, value, **ordering):
-        with _atomic_lock:
-            old = array[index]
-            array[index] = update(old, value)
-            return old
-
-    atomic.__name__ = atomic.__qualname__ = name
-    atomic.__module__ = "hetero.kernel_api"
-    return atomic
-
-
-atomic_add = _standin("atomic_add", lambda o, v: o + v)
-atomic_sub = _standin("atomic_sub", lambda o, v: o - v)
-atomic_min = _standin("atomic_min", lambda o, v: min(o, v))
-atomic_max = _standin("atomic_max", lambda o, v: max(o, v))
-atomic_and = _standin("atomic_and", lambda o, v: o & v)
-atomic_or = _standin("atomic_or", lambda o, v: o | v)
-atomic_xor = _standin("atomic_xor", lambda o, v: o ^ v)
-atomic_exchange = _standin("atomic_exchange", lambda o, v: v)
-
-
-def atomic_compare_exchange(array, index, expected, desired):
-    with _atomic_lock:
-        old = array[index]
-        if old == expected:
-            array[index] = desired
-        return old
-
-
-atomic_compare_exchange.__module__ = "hetero.kernel_api"
+from hetero import (  # noqa: E402
+    atomic_add, atomic_and, atomic_compare_exchange, atomic_exchange, atomic_max, atomic_min, atomic_or,
+    atomic_sub, atomic_xor,
+)
 
 
 @kernel
 def histogram(i, data, bins, total):
     atomic_add(bins, data[i] % bins.shape[0], 1)
-    atomic_add(total, 0, 1, memory_order="relaxed")  # every work-item hits one counter
+    atomic_add(total, 0, 1)  # every work-item hits one counter
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "uint32", "uint64", "float32", "float64"])
@@ -665,11 +634,7 @@ def test_atomics_reject_what_the_hardware_lacks():
         run_host(int8_add, 4, (np.zeros(1, np.int8),))
 
 
-def private_array(shape, dtype):  # stand-in for issue 5's hetero.private_array
-    return np.empty(shape, dtype)
-
-
-private_array.__module__ = "hetero.kernel_api"
+from hetero import private_array  # noqa: E402
 
 
 @kernel
@@ -909,7 +874,7 @@ def test_hetero_num_threads_is_honoured_in_a_fresh_process(tmp_path):
     code = textwrap.dedent(
         """
         import numpy as np, hetero
-        from hetero._host import launch
+        from hetero.backends import host as launch
         calls = []
         real = launch._thread_pool
         class Pool:
@@ -942,7 +907,7 @@ _SYCL = [d for d in hetero.devices() if not d.is_host]
 
 
 def test_choice_follows_the_data_and_says_why(monkeypatch):
-    from hetero._host.choose import choose_backend
+    from hetero.backends.select import choose as choose_backend
 
     monkeypatch.delenv("HETERO_KERNEL_BACKEND", raising=False)
     a = np.zeros(4)
@@ -962,31 +927,31 @@ def test_choice_follows_the_data_and_says_why(monkeypatch):
     assert choose_backend(add_item.py_func, (a,)) == "host"
 
 
-def test_dispatch_runs_host_and_interpreter_launches_and_records_why(monkeypatch):
-    from hetero._host.choose import InterpretView, dispatch_launch
-
+def test_launches_run_on_the_chosen_back_end_and_record_why(monkeypatch):
     monkeypatch.delenv("HETERO_KERNEL_BACKEND", raising=False)
     a = np.arange(6.0)
     c = np.zeros(6)
     with hetero.device("host"):
-        choice = dispatch_launch(add_item, Range(6), (a, a, c))
-    assert choice == "host" and add_item.last_backend is choice
+        add_item[6](a, a, c)
+    assert add_item.last_backend == "host" and "host" in add_item.last_backend.reason
     np.testing.assert_array_equal(c, 2 * a)
     c[:] = 0
-    InterpretView(add_item)[6](a, a, c)
+    add_item.interpret[6](a, a, c)
     assert add_item.last_backend == "interpret" and "k.interpret" in add_item.last_backend.reason
     np.testing.assert_array_equal(c, 2 * a)
     c[:] = 0
-    InterpretView(groups_opencl)[(6,), (3,)](c)  # k.interpret[global, local]
+    groups_opencl.interpret[(6,), (3,)](c)  # k.interpret[global, local]
     np.testing.assert_array_equal(c, _groups_reference((6,), (3,)))
     if _SYCL:
+        c[:] = 0
         with hetero.device(_SYCL[0]):
-            choice = dispatch_launch(add_item, Range(6), (a, a, c))
-        assert choice == "sycl" and choice.device == _SYCL[0]  # the caller launches it
+            add_item[6](a, a, c)
+        assert add_item.last_backend == "sycl" and add_item.last_backend.device == _SYCL[0]
+        np.testing.assert_array_equal(c, 2 * a)
 
 
 def test_choice_is_logged_at_debug_level(caplog):
-    from hetero._host.choose import choose_backend
+    from hetero.backends.select import choose as choose_backend
 
     with hetero.device("host"), caplog.at_level("DEBUG", logger="hetero.kernel"):
         choose_backend(add_item.py_func, (np.zeros(2),) * 3, forced="interpret").log("add_item")
@@ -994,7 +959,7 @@ def test_choice_is_logged_at_debug_level(caplog):
 
 
 def test_workgroup_kernels_go_to_the_sycl_cpu_device_when_there_is_one(monkeypatch):
-    from hetero._host.choose import choose_backend
+    from hetero.backends.select import choose as choose_backend
 
     monkeypatch.delenv("HETERO_KERNEL_BACKEND", raising=False)
     monkeypatch.setenv("HETERO_DEVICE", "host")
@@ -1008,13 +973,13 @@ def test_workgroup_kernels_go_to_the_sycl_cpu_device_when_there_is_one(monkeypat
 
 @pytest.mark.skipif(not _SYCL, reason="no SYCL device on this machine")
 def test_choice_with_device_arrays_or_a_sycl_default(monkeypatch):
-    from hetero._host.choose import choose_backend
+    from hetero.backends.select import choose as choose_backend
 
     monkeypatch.delenv("HETERO_KERNEL_BACKEND", raising=False)
     dev = _SYCL[0]
     x = hetero.zeros(4, device=dev)
     c = choose_backend(add_item.py_func, (x, x, x))
-    assert c == "sycl" and c.device == dev
+    assert c == "sycl" and c.device is None  # the device arrays' own queue
     with hetero.device(dev):
         c = choose_backend(add_item.py_func, (np.zeros(4),) * 3)
     assert c == "sycl" and "copied in and back" in c.reason
@@ -1056,8 +1021,8 @@ def test_host_kernels_run_when_dpctl_is_not_importable(tmp_path):
         sys.meta_path.insert(0, Block())
         import numpy as np
         import hetero
-        from hetero._host import run_host
-        from hetero._interpret import run_interpreted
+        from hetero.backends.host import run_host
+        from hetero.backends.interpret import run_interpreted
         import kern
         assert not any(m.split('.')[0] in ('dpctl', 'dpnp') for m in sys.modules)
         a = np.arange(12.0).reshape(3, 4)

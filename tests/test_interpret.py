@@ -20,19 +20,22 @@ import pytest
 
 import hetero
 from hetero import kernel_api as kapi
-from hetero._interpret import KernelRuntimeError, run_interpreted
-from hetero.errors import LaunchError
+from hetero.backends.interpret import run_interpreted
+from hetero.errors import KernelRuntimeError, LaunchError
+from hetero.lang.items import _state
 from hetero.kernel_api import NdRange, Range, get_global_id, get_local_id, get_local_size, kernel
+
+
+def current_item_state():
+    return _state.item
 
 
 def group():
     """The running work-item's work-group (the hook issue 5's barrier and local memory build on)."""
-    return kapi._state.item.group
+    return current_item_state().group
 
 
-def barrier():
-    # Stand-in for issue 5's hetero.barrier(): what its pure-Python body is expected to do.
-    group().barrier()
+from hetero import barrier  # noqa: E402  (its Python meaning: the interpreter's group barrier)
 
 
 # --- work-items ----------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ def test_pdb_breakpoint_inside_a_kernel(tmp_path):
     code = textwrap.dedent(
         """
         import numpy as np
-        from hetero._interpret import run_interpreted
+        from hetero.backends.interpret import run_interpreted
         from hetero.kernel_api import NdRange
         import kern
         a = np.zeros(8)
@@ -175,7 +178,7 @@ def test_kernel_returning_a_value_is_an_error():
     def k(i, a):
         return a[i]
 
-    with pytest.raises(LaunchError, match="returns nothing"):
+    with pytest.raises(hetero.KernelCompileError, match="returns nothing"):
         run_interpreted(k, 2, (np.zeros(2),))
 
 

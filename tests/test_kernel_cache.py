@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from hetero.compiler import cache
-from hetero.compiler.kernel import Kernel
+from hetero.kernel import Kernel
 from hetero.kernel_api import get_global_id, kernel
 from tests._kernel_fixtures import back, device, to_dev  # noqa: F401
 
@@ -38,17 +38,18 @@ def test_memory_cache_one_compile_per_signature(device, cache_dir):
     k = Kernel(_add)
     _run_add(k, device)
     _run_add(k, device)
-    assert len(k._compiled) == 1 and len(k._plans) == 1
+    assert len(k.specialisations()) == 1
     a64 = to_dev(np.zeros(4), device)
     k[4](a64, a64, a64)
-    assert len(k._compiled) == 2
+    assert [s.signature for s in k.specialisations()] == [
+        "item(float32[1d,C], float32[1d,C], float32[1d,C])", "item(float64[1d,C], float64[1d,C], float64[1d,C])"]
 
 
 def test_disk_cache_reuse_across_kernel_objects(device, cache_dir):
     k1 = Kernel(_add)
     _run_add(k1, device)
     assert list(k1.cache_info().values()) == ["compiled"]
-    files = glob.glob(os.path.join(cache_dir, "*.spv"))
+    files = glob.glob(os.path.join(cache_dir, "*.spirv"))
     assert len(files) == 1 and os.path.basename(files[0]).startswith("_add-")
     assert not glob.glob(os.path.join(cache_dir, ".tmp-*"))  # atomic write left nothing behind
     k2 = Kernel(_add)
@@ -59,7 +60,7 @@ def test_disk_cache_reuse_across_kernel_objects(device, cache_dir):
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
 def test_corrupt_disk_entry_is_recompiled(device, cache_dir, damage):
     _run_add(Kernel(_add), device)
-    (path,) = glob.glob(os.path.join(cache_dir, "*.spv"))
+    (path,) = glob.glob(os.path.join(cache_dir, "*.spirv"))
     blob = open(path, "rb").read()
     if damage == "truncate":
         blob = blob[: len(blob) // 2]
@@ -73,7 +74,8 @@ def test_corrupt_disk_entry_is_recompiled(device, cache_dir, damage):
     k = Kernel(_add)
     _run_add(k, device)
     assert list(k.cache_info().values()) == ["compiled"]
-    assert cache.load("_add", os.path.basename(path)[len("_add-") : -4]) is not None  # rewritten, valid
+    key = os.path.basename(path)[len("_add-") : -len(".spirv")]
+    assert cache.load("_add", key, target="spirv") is not None  # rewritten, valid
 
 
 def test_cache_key_depends_on_source_types_and_versions(monkeypatch):
@@ -84,11 +86,12 @@ def test_cache_key_depends_on_source_types_and_versions(monkeypatch):
         a[i] = 2
 
     parts = ((("array", "<f8", 1, "C"),), None, 1)
-    assert cache.key(f, parts) != cache.key(g, parts)
-    assert cache.key(f, parts) != cache.key(f, ((("array", "<f4", 1, "C"),), None, 1))
-    k1 = cache.key(f, parts)
+    assert cache.key(f, parts, target="spirv") != cache.key(g, parts, target="spirv")
+    assert cache.key(f, parts, target="spirv") != cache.key(f, ((("array", "<f4", 1, "C"),), None, 1), target="spirv")
+    assert cache.key(f, parts, target="spirv") != cache.key(f, parts, target="nvptx")  # keyed by target
+    k1 = cache.key(f, parts, target="spirv")
     monkeypatch.setattr(cache, "_versions", "hetero=0;numba=0;llvmlite=0")
-    assert cache.key(f, parts) != k1
+    assert cache.key(f, parts, target="spirv") != k1
 
 
 SCALE = 2
@@ -101,9 +104,9 @@ def test_cache_key_follows_referenced_globals_and_device_functions(monkeypatch):
         a[i] = SCALE
 
     parts = ((("array", "<f8", 1, "C"),), None, 1)
-    k1 = cache.key(uses_global, parts)
+    k1 = cache.key(uses_global, parts, target="spirv")
     monkeypatch.setitem(globals(), "SCALE", 3)
-    assert cache.key(uses_global, parts) != k1
+    assert cache.key(uses_global, parts, target="spirv") != k1
 
     @device_function
     def helper(x):
@@ -112,13 +115,13 @@ def test_cache_key_follows_referenced_globals_and_device_functions(monkeypatch):
     def uses_helper(i, a):
         a[i] = helper(a[i])
 
-    assert cache.key(uses_helper, parts) is not None
+    assert cache.key(uses_helper, parts, target="spirv") is not None
 
     def uses_array_global(i, a):
         a[i] = LOOKUP[0]
 
     monkeypatch.setitem(globals(), "LOOKUP", np.zeros(3))
-    assert cache.key(uses_array_global, parts) is None  # cannot be pinned down: not cached on disk
+    assert cache.key(uses_array_global, parts, target="spirv") is None  # cannot be pinned down: not cached on disk
 
 
 _FRESH = textwrap.dedent(
@@ -164,16 +167,10 @@ def add2d(a, b, c):
     c[i, j] = a[i, j] + b[i, j]
 
 
-def _compile(k, sig, item, ndim):
-    comp = k._compile((sig, item, ndim))
-    k._compiled[(sig, item, ndim)] = comp
-    return comp
-
-
 def test_generated_ir_shape():
     k = Kernel(add2d.py_func)
-    arr = ("array", "<f4", 2, "C")
-    comp = _compile(k, (arr, arr, arr), None, 2)
+    m = np.zeros((4, 4), np.float32)
+    comp = k.compile((4, 4), m, m, m, target="spirv")
     ir = comp.llvm_ir
     assert "spir_kernel" in ir and comp.entry in ir
     # SYCL dimension 0 is OpenCL dimension 1 in a 2-D launch, and ids carry !range
@@ -190,9 +187,9 @@ def test_generated_ir_shape():
 
 def test_id_range_metadata_follows_launch_size():
     k = Kernel(_add)
-    arr = ("array", "<f4", 1, "C")
-    small = k._compile(((arr, arr, arr), ("item", 1), 1), False, True).llvm_ir
-    big = k._compile(((arr, arr, arr), ("item", 1), 1), False, False).llvm_ir
+    v = np.zeros(4, np.float32)
+    small = k.compile(16, v, v, v, target="spirv").llvm_ir
+    big = k.compile(2**31, v, v, v, target="spirv").llvm_ir
     assert "!{i64 0, i64 2147483648}" in small  # fewer than 2**31 work-items
     assert "!{i64 0, i64 -9223372036854775808}" in big
 
@@ -200,7 +197,7 @@ def test_id_range_metadata_follows_launch_size():
 def test_every_function_is_marked_convergent_before_optimisation():
     from llvmlite import binding as ll
 
-    from hetero.compiler import spirv
+    from hetero.compiler.targets.spirv import emit as spirv
 
     spirv.target_machine()
     mod = ll.parse_assembly(
@@ -226,8 +223,8 @@ def test_every_function_is_marked_convergent_before_optimisation():
 
 def test_inspection_methods():
     k = Kernel(_add)
-    arr = ("array", "<f8", 1, "A")
-    _compile(k, (arr, arr, arr), ("item", 1), 1)
+    strided = np.zeros(8)[::2]
+    k.compile(4, strided, strided, strided, target="spirv")
     (label,) = k.inspect_types()
     assert "float64[1d,A]" in label
     assert "c[i] = a[i] + b[i]" in k.inspect_types()[label] or "setitem" in k.inspect_types()[label]
@@ -244,6 +241,6 @@ def test_written_arrays_analysis():
         v[0] = b[i]
         c[i] = 1
 
-    arr = ("array", "<f8", 1, "C")
-    assert _compile(Kernel(reads_only), (arr, arr, arr), ("item", 1), 1).written == {2}
-    assert _compile(Kernel(writes_two), (arr, arr, arr), ("item", 1), 1).written == {0, 2}
+    v = np.zeros(4)
+    assert Kernel(reads_only).compile(4, v, v, v, target="spirv").written == {2}
+    assert Kernel(writes_two).compile(4, v, v, v, target="spirv").written == {0, 2}

@@ -98,7 +98,7 @@ def test_kernel_signature_and_options_checked_at_decoration():
 
 
 def test_fp64_missing_is_unsupported_dtype_error():
-    from hetero.compiler.kernel import Kernel
+    from hetero.kernel import Kernel
 
     class FakeDevice:
         filter_string = "level_zero:gpu:0"
@@ -106,12 +106,13 @@ def test_fp64_missing_is_unsupported_dtype_error():
     class FakeQueue:
         sycl_device = FakeDevice()
 
-    k = Kernel(copy.py_func)
+    from hetero.backends.sycl.backend import _device_sig
+
     sig = (("array", "<f8", 1, "C"), ("array", "<f8", 1, "C"))
     with pytest.raises(UnsupportedDtypeError, match="no fp64"):
-        k._device_sig(sig, False, FakeQueue())
+        _device_sig("copy", sig, False, FakeQueue())
     # Python floats become float32 there
-    assert k._device_sig((("scalar", "float64"),), False, FakeQueue()) == (("scalar", "float32"),)
+    assert _device_sig("copy", (("scalar", "float64"),), False, FakeQueue()) == (("scalar", "float32"),)
 
 
 # --- compile errors ----------------------------------------------------------------------------
@@ -233,7 +234,7 @@ _ABORT_SCRIPT = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("launch", ["._compile(((( 'array', '<u4', 1, 'C'),), ('item', 1), 1))", "[4](np.zeros(4, np.uint32))"])
+@pytest.mark.parametrize("launch", [".compile(4, np.zeros(4, np.uint32), target='spirv')", "[4](np.zeros(4, np.uint32))"])
 def test_ir_that_would_abort_llvm_raises_and_interpreter_survives(launch, tmp_path):
     if "np.zeros" in launch and not [d for d in hetero.devices() if not d.is_host]:
         pytest.skip("no SYCL device on this machine")
@@ -248,7 +249,7 @@ def test_ir_that_would_abort_llvm_raises_and_interpreter_survives(launch, tmp_pa
 def test_ir_checker_lists_each_fatal_construct():
     from llvmlite import binding as ll
 
-    from hetero.compiler import spirv
+    from hetero.compiler.targets.spirv import emit as spirv
 
     spirv.target_machine()
     text = """
@@ -315,8 +316,8 @@ def test_without_boundscheck_no_flag_argument(device, monkeypatch):
     k = kernel(_reads_past_end)
     a = to_dev(np.arange(10.0), device)
     k[9](a, to_dev(np.zeros(10), device)).wait()
-    (plan,) = k._plans.values()
-    assert plan.checker is None
+    (spec,) = k.specialisations()
+    assert not spec.boundscheck and not spec.binary.errors
 
 
 @pytest.mark.parametrize("dtype", ["float16", "object", "M8[s]", "U3"])

@@ -237,7 +237,7 @@ def test_argument_memo_follows_array_lifetime(device):
 
     import dpnp
 
-    from hetero.compiler import launch
+    from hetero.backends.sycl import submit as launch
 
     q = device.sycl_queue
     x = dpnp.arange(12, dtype=np.float32, sycl_queue=q)

@@ -98,7 +98,7 @@ def test_group_queries_2d(device):
 
 
 def test_group_python_meaning():
-    from hetero.kernel_api import NdItem, _WorkItemState
+    from hetero.lang import NdItem, WorkItemState as _WorkItemState
 
     it = NdItem(_WorkItemState((5, 7), (8, 12), (4, 3)))
     g = it.get_group()
@@ -127,7 +127,7 @@ def test_local_size_too_large_names_the_device_limit(device):
 
 
 def test_local_size_checks_per_dimension_limits():
-    from hetero.compiler.launch import check_local_range
+    from hetero.backends.sycl.submit import check_local_range
 
     fake = pytypes.SimpleNamespace(max_work_group_size=1024, max_work_item_sizes3d=(64, 64, 1024),
                                    filter_string="level_zero:gpu:0")
@@ -205,9 +205,9 @@ def test_barriers_stay_convergent_and_are_neither_duplicated_nor_removed():
     neither copy a barrier into divergent paths nor drop one)."""
     import numba.core.types as nbt
 
-    from hetero.compiler import spirv
-    from hetero.compiler.compile import compile_specialisation
-    from hetero.compiler.models import WorkItemType
+    from hetero.compiler.targets.spirv import emit as spirv
+    from hetero.compiler.targets.spirv.compile import compile_specialisation
+    from hetero.compiler.targets.spirv.models import WorkItemType
 
     i64 = nbt.Array(nbt.int64, 1, "C")
     spec = compile_specialisation(multipass_sum.py_func, (i64, i64, nbt.int64), WorkItemType(1, True), 1)
@@ -239,9 +239,9 @@ def branch_barrier_branch(it, a, out):
 def _optimised_barriers(k, argtypes, convergent: bool) -> int:
     from llvmlite import binding as ll
 
-    from hetero.compiler import spirv
-    from hetero.compiler.compile import compile_specialisation
-    from hetero.compiler.models import WorkItemType
+    from hetero.compiler.targets.spirv import emit as spirv
+    from hetero.compiler.targets.spirv.compile import compile_specialisation
+    from hetero.compiler.targets.spirv.models import WorkItemType
 
     spec = compile_specialisation(k.py_func, argtypes, WorkItemType(1, True), 1)
     mod = spirv.link(spec.modules)

@@ -188,7 +188,8 @@ def test_atomic_ref_python_meaning():
 
 def test_float64_atomics_need_fp64():
     """A device without fp64 (simulated): a clear error before anything runs."""
-    from hetero.compiler.kernel import _Compiled, check_device_support
+    from hetero.compiler.targets.spirv.binary import Binary as _Compiled
+    from hetero.backends.sycl import check_device_support
 
     comp = _Compiled("k", (), b"", atomics={"float64"})
     no_fp64 = pytypes.SimpleNamespace(has_aspect_fp64=False, has_aspect_atomic64=True, filter_string="level_zero:gpu:0")
@@ -201,11 +202,10 @@ def test_float64_atomics_need_fp64():
 
 
 def test_atomics_record_their_element_types(device):
-    contend._compiled.clear()
-    contend._plans.clear()
+    k = kernel(contend.py_func)
     out = to_dev(np.zeros(5, np.float32), device)
-    contend[NdRange(64, 64)](out, to_dev(np.zeros(64, np.float32), device), to_dev(np.ones(1, np.float32), device))
-    assert {c.atomics for c in contend._compiled.values()} == {frozenset({"float32"})}
+    k[NdRange(64, 64)](out, to_dev(np.zeros(64, np.float32), device), to_dev(np.ones(1, np.float32), device))
+    assert {s.atomics for s in k.specialisations()} == {frozenset({"float32"})}
 
 
 @kernel
@@ -285,6 +285,6 @@ def test_float_atomics_on_local_memory(device):
 def test_python_meaning_accepts_numba_dtypes():
     import numba
 
-    from hetero.kernel_api import _dtype
+    from hetero.lang.workgroup import _dtype
 
     assert _dtype(numba.float32) == np.float32 and _dtype("i8") == np.int64 and _dtype(np.uint32) == np.uint32

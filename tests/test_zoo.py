@@ -92,7 +92,7 @@ def test_stencil(device, group):
 def test_zoo_kernels_run_in_the_interpreter():
     """The in-kernel functions' Python meaning (barrier, local_array, atomics) runs each work-group
     as threads in the interpreter back end, with the same answers as NumPy."""
-    from hetero._interpret import run_interpreted
+    from hetero.backends.interpret import run_interpreted
     from hetero.kernel_api import NdRange
 
     x = np.arange(100, dtype=np.int64)

@@ -1,13 +1,14 @@
-"""The on-disk SPIR-V cache.
+"""The on-disk cache of compiled kernels, one folder for every target.
 
 One file per compiled specialisation, under ``HETERO_CACHE_DIR`` (default:
 ``$XDG_CACHE_HOME/hetero/kernels`` or ``~/.cache/hetero/kernels``), named
-``<kernel>-<key>.spv``. The key hashes the kernel's source (and that of the
-device functions and constants it refers to), the argument types and layouts,
-the launch shape, the options and the hetero / numba / llvmlite versions.
+``<kernel>-<key>.<target>`` (``.spirv`` for the SPIR-V target). The key hashes
+the target's name, the kernel's code (and that of the device functions and
+constants it refers to), the argument types and layouts, the launch shape, the
+options and the hetero / numba / llvmlite versions.
 
 File layout: a magic line, one JSON line of metadata (entry name, written
-arguments, SHA-256 of the payload), then the SPIR-V. Writes go to a temporary
+arguments, SHA-256 of the payload), then the binary (SPIR-V). Writes go to a temporary
 file renamed into place (atomic); an entry that is truncated, corrupt or
 unreadable is treated as missing and recompiled, never trusted.
 
@@ -24,7 +25,9 @@ import tempfile
 import types as pytypes
 from importlib import metadata
 
-MAGIC = b"HETERO-SPIRV-1\n"
+from .._env import flag
+
+MAGIC = b"HETERO-KERNEL-1\n"
 _versions: str | None = None
 
 
@@ -37,7 +40,7 @@ def cache_dir() -> str:
 
 
 def enabled() -> bool:
-    return os.environ.get("HETERO_DISABLE_CACHE", "").strip() not in ("1", "true", "yes")
+    return not flag("HETERO_DISABLE_CACHE")
 
 
 def _dist_version(pkg: str) -> str:
@@ -64,7 +67,7 @@ def versions() -> str:
     """hetero / numba / llvmlite / Python versions, part of every cache key."""
     global _versions
     if _versions is None:
-        from .. import __version__
+        from .._version import __version__
 
         parts = [f"python={sys.version_info[:3]}", f"hetero={__version__}"]
         parts += [f"{pkg}={_dist_version(pkg)}" for pkg in ("numba", "llvmlite")]
@@ -136,8 +139,6 @@ def fingerprint(func, _seen=None) -> str | None:
 
 
 def _describe(val, seen) -> str | None:
-    from .. import kernel_api
-
     if isinstance(val, _SIMPLE):
         return repr(val)
     if isinstance(val, tuple) and all(isinstance(v, _SIMPLE) for v in val):
@@ -149,7 +150,7 @@ def _describe(val, seen) -> str | None:
         inner = fingerprint(py_func, seen)
         return None if inner is None else f"device function\n{inner}"
     mod = getattr(val, "__module__", None)
-    if mod in ("math", "numpy", "hetero.kernel_api", "builtins") or any(val is v for v in vars(kernel_api).values()):
+    if mod in ("math", "numpy", "builtins") or _in_language(val):
         return f"{mod}.{getattr(val, '__qualname__', getattr(val, '__name__', repr(val)))}"
     if mod is not None and getattr(val, "__qualname__", None) and mod.split(".")[0] in ("numpy", "math"):
         return f"{mod}.{val.__qualname__}"
@@ -158,11 +159,22 @@ def _describe(val, seen) -> str | None:
     return None
 
 
-def key(func, parts: tuple) -> str | None:
+def _in_language(val) -> bool:
+    """Whether ``val`` is one of hetero's in-kernel objects (functions, classes, enums)."""
+    from .. import lang
+
+    return any(val is getattr(lang, name) for name in lang.__all__)
+
+
+def key(func, parts: tuple, *, target: str) -> str | None:
+    """The cache key of ``func`` compiled for ``target`` with ``parts`` (types, shape, options),
+    or None when what the code depends on cannot be pinned down (then nothing is cached)."""
     fp = fingerprint(func)
     if fp is None:
         return None
     h = hashlib.sha256()
+    h.update(target.encode())
+    h.update(b"\0")
     h.update(versions().encode())
     h.update(b"\0")
     h.update(fp.encode())
@@ -171,14 +183,14 @@ def key(func, parts: tuple) -> str | None:
     return h.hexdigest()[:32]
 
 
-def _path(name: str, k: str) -> str:
+def _path(name: str, k: str, target: str) -> str:
     safe = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in name)[:60]
-    return os.path.join(cache_dir(), f"{safe}-{k}.spv")
+    return os.path.join(cache_dir(), f"{safe}-{k}.{target}")
 
 
-def load(name: str, k: str):
-    """(spirv bytes, metadata dict) for key ``k``, or None when absent or not trustworthy."""
-    path = _path(name, k)
+def load(name: str, k: str, *, target: str):
+    """(binary, metadata dict) for key ``k``, or None when absent or not trustworthy."""
+    path = _path(name, k, target)
     try:
         with open(path, "rb") as f:
             blob = f.read()
@@ -199,20 +211,20 @@ def load(name: str, k: str):
         return None
 
 
-def store(name: str, k: str, spirv: bytes, meta: dict) -> None:
+def store(name: str, k: str, binary: bytes, meta: dict, *, target: str) -> None:
     """Write an entry atomically; a cache that cannot be written is silently skipped."""
-    meta = dict(meta, key=k, size=len(spirv), sha256=hashlib.sha256(spirv).hexdigest())
+    meta = dict(meta, key=k, target=target, size=len(binary), sha256=hashlib.sha256(binary).hexdigest())
     d = cache_dir()
     try:
         os.makedirs(d, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".spv", dir=d)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=f".{target}", dir=d)
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(MAGIC)
                 f.write(json.dumps(meta, sort_keys=True).encode())
                 f.write(b"\n")
-                f.write(spirv)
-            os.replace(tmp, _path(name, k))
+                f.write(binary)
+            os.replace(tmp, _path(name, k, target))
         except BaseException:
             try:
                 os.unlink(tmp)

@@ -31,6 +31,7 @@ global memory.
 from __future__ import annotations
 
 from ... import kernel_api as _api
+from ...lang import parse_range
 from ...kernel_api import (
     MemoryScope as _MemoryScope,
     NdRange,
@@ -100,14 +101,6 @@ def device_func(func=None, /, **options):
     return _api.device_function(func)
 
 
-def _index_space(index_space):
-    if isinstance(index_space, (Range, NdRange)):
-        return index_space
-    from ...compiler.launch import parse_range
-
-    return parse_range(index_space)
-
-
 def _as_kernel(k):
     if hasattr(k, "submit"):
         return k
@@ -117,7 +110,7 @@ def _as_kernel(k):
 
 def call_kernel(kernel, index_space, *kernel_args):
     """Run ``kernel`` over ``index_space`` (a :class:`Range` or :class:`NdRange`) and wait for it."""
-    _as_kernel(kernel).submit(_index_space(index_space), *kernel_args).wait()
+    _as_kernel(kernel).submit(parse_range(index_space), *kernel_args).wait()
 
 
 def call_kernel_async(kernel, index_space, dependent_events, *kernel_args):
@@ -128,6 +121,6 @@ def call_kernel_async(kernel, index_space, dependent_events, *kernel_args):
     """
     import dpctl
 
-    ev = _as_kernel(kernel).submit(_index_space(index_space), *kernel_args, depends_on=tuple(dependent_events or ()))
+    ev = _as_kernel(kernel).submit(parse_range(index_space), *kernel_args, depends_on=tuple(dependent_events or ()))
     sev = ev.sycl_event if ev.sycl_event is not None else dpctl.SyclEvent()
     return sev, sev

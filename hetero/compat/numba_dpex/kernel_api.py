@@ -50,8 +50,8 @@ def call_kernel(kernel, index_space, *kernel_args):
     on NumPy arrays in place (device arrays are copied to the host and back), so ``print`` and
     pdb work inside. ``numba_dpex.call_kernel`` is the compiled launch.
     """
-    from ..._interpret import run_interpreted
-    from . import _index_space
+    from ...backends.interpret import run_interpreted
+    from ...lang import parse_range
 
     py_func = getattr(kernel, "py_func", kernel)
-    run_interpreted(py_func, _index_space(index_space), kernel_args, name=getattr(py_func, "__name__", None))
+    run_interpreted(py_func, parse_range(index_space), kernel_args, name=getattr(py_func, "__name__", None))

@@ -1,8 +1,10 @@
-"""Typing of hetero's in-kernel names for the SYCL target.
+"""numba typing templates of the kernel language for the SPIR-V target.
 
-The objects typed here are the ones in ``hetero.kernel_api``; their lowering
-is in ``lowering.py``. Work-items index arrays directly, so ``ary[item]`` and
-``ary[item] = v`` are typed here as indexing with the item's global ids.
+Every in-kernel function, method and attribute typed here is a row of
+:mod:`hetero.lang.table`: templates are made per row *kind*, so the table is the
+one list of what a kernel may call. Their lowering is in ``lowering.py``.
+Work-items index arrays directly, so ``ary[item]`` and ``ary[item] = v`` are
+typed here as indexing with the item's global ids.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from numba.core.typing.templates import (
     signature,
 )
 
-from .. import kernel_api as api
+from .... import lang as api
+from ....lang import table
+from ...rules import atomic_target as _atomic_target, constant_shape, element_dtype as _element_dtype
 from .models import WorkItemType
 
 registry = Registry()
@@ -49,7 +53,8 @@ def _id_template(fn):
     return IdTemplate
 
 
-for _fn in api.ID_FUNCTIONS:
+for _row in table.entries("hetero", "query"):
+    _fn = api.obj(_row)
     registry.register_global(_fn, types.Function(_id_template(_fn)))
 
 
@@ -65,20 +70,12 @@ class WorkDimTemplate(AbstractTemplate):
 
 # --- work-items --------------------------------------------------------------------------------
 
-ITEM_DIM_METHODS = ("get_id", "get_range")
-NDITEM_DIM_METHODS = (
-    "get_global_id",
-    "get_local_id",
-    "get_group_id",
-    "get_global_range",
-    "get_local_range",
-    "get_group_range",
-)
-ITEM_LINEAR_METHODS = ("get_linear_id",)
-NDITEM_LINEAR_METHODS = ("get_global_linear_id", "get_local_linear_id")
+#: The table's work-item methods: (name, NdItem only) per kind.
+ITEM_DIM_METHODS = tuple((r.name, r.owner == "NdItem") for r in table.entries("Item", "query") + table.entries("NdItem", "query"))
+ITEM_LINEAR_METHODS = tuple((r.name, r.owner == "NdItem") for r in table.entries("Item", "linear") + table.entries("NdItem", "linear"))
 
 
-def _make_dim_method(name):
+def _make_dim_method(name, nd_only):
     @bound_function(f"WorkItem.{name}")
     def resolve(self, ty, args, kws):
         if kws or len(args) != 1:
@@ -86,19 +83,19 @@ def _make_dim_method(name):
         dim = _dim_type(args[0])
         if dim is None:
             return None
-        if name in NDITEM_DIM_METHODS and not ty.nd:
+        if nd_only and not ty.nd:
             return None
         return signature(types.intp, dim)
 
     return resolve
 
 
-def _make_linear_method(name):
+def _make_linear_method(name, nd_only):
     @bound_function(f"WorkItem.{name}")
     def resolve(self, ty, args, kws):
         if args or kws:
             return None
-        if name in NDITEM_LINEAR_METHODS and not ty.nd:
+        if nd_only and not ty.nd:
             return None
         return signature(types.intp)
 
@@ -116,10 +113,10 @@ class WorkItemAttributes(AttributeTemplate):
         return types.IntegerLiteral(ty.ndim)
 
 
-for _name in ITEM_DIM_METHODS + NDITEM_DIM_METHODS:
-    setattr(WorkItemAttributes, f"resolve_{_name}", _make_dim_method(_name))
-for _name in ITEM_LINEAR_METHODS + NDITEM_LINEAR_METHODS:
-    setattr(WorkItemAttributes, f"resolve_{_name}", _make_linear_method(_name))
+for _name, _nd in ITEM_DIM_METHODS:
+    setattr(WorkItemAttributes, f"resolve_{_name}", _make_dim_method(_name, _nd))
+for _name, _nd in ITEM_LINEAR_METHODS:
+    setattr(WorkItemAttributes, f"resolve_{_name}", _make_linear_method(_name, _nd))
 
 
 def item_index_type(item: WorkItemType):
@@ -198,7 +195,7 @@ def _device_function_type(fn):
 def _register_device_function_typeof():
     from numba.core.typing.typeof import typeof_impl
 
-    from .kernel import DeviceFunction
+    from ....lang import DeviceFunction
 
     @typeof_impl.register(DeviceFunction)
     def _typeof_device_function(val, c):
@@ -214,7 +211,6 @@ _register_device_function_typeof()
 # --- work-groups (issue 5) ---------------------------------------------------------------------
 
 from numba.core.errors import TypingError  # noqa: E402
-from numba.core.typing.npydecl import parse_dtype  # noqa: E402
 from numba.core.typing.templates import CallableTemplate  # noqa: E402
 
 from .models import AddrSpaceArray, AtomicRefType, GroupType  # noqa: E402
@@ -231,8 +227,8 @@ def _resolve_get_group(self, ty, args, kws):
 
 WorkItemAttributes.resolve_get_group = _resolve_get_group
 
-GROUP_DIM_METHODS = ("get_group_id", "get_group_range", "get_local_range")
-GROUP_LINEAR_METHODS = ("get_group_linear_id", "get_group_linear_range", "get_local_linear_range")
+GROUP_DIM_METHODS = tuple(r.name for r in table.entries("Group", "query"))
+GROUP_LINEAR_METHODS = tuple(r.name for r in table.entries("Group", "linear"))
 
 
 def _make_group_dim_method(name):
@@ -317,40 +313,6 @@ class AtomicFenceTemplate(CallableTemplate):
         return typer
 
 
-def constant_shape(shape, what: str) -> tuple:
-    """The literal shape of ``local_array`` / ``private_array`` (a TypingError when not constant)."""
-    if isinstance(shape, types.IntegerLiteral):
-        dims = (shape.literal_value,)
-    elif isinstance(shape, types.BaseTuple) and shape.types and all(
-        isinstance(t, types.IntegerLiteral) for t in shape.types
-    ):
-        dims = tuple(t.literal_value for t in shape.types)
-    else:
-        raise TypingError(
-            f"{what}(shape, dtype): the shape must be a compile-time constant (an int literal, a tuple of "
-            f"int literals, or a module-level int constant), got {shape}; for a size chosen at launch time "
-            "pass a hetero.LocalAccessor argument (local memory) instead"
-        )
-    if not 1 <= len(dims) <= 3 or any(d < 1 for d in dims):
-        raise TypingError(f"{what}(shape, dtype): shape must be 1 to 3 positive extents, got {dims}")
-    return dims
-
-
-def _element_dtype(dtype, what):
-    try:
-        dt = parse_dtype(dtype)
-    except Exception:
-        dt = None
-    if dt is None and isinstance(dtype, types.StringLiteral):
-        import numpy as np
-        from numba.np import numpy_support
-
-        dt = numpy_support.from_dtype(np.dtype(dtype.literal_value))
-    if not isinstance(dt, (types.Integer, types.Float, types.Boolean, types.Complex)):
-        raise TypingError(f"{what}(shape, dtype): dtype must be a NumPy number type such as np.float32, got {dtype}")
-    return dt
-
-
 @registry.register_global(api.local_array)
 class LocalArrayTemplate(CallableTemplate):
     key = api.local_array
@@ -379,33 +341,10 @@ class PrivateArrayTemplate(CallableTemplate):
 
 # --- atomics -----------------------------------------------------------------------------------
 
-ATOMIC_DTYPES = ("int32", "int64", "uint32", "uint64", "float32", "float64")
-_INT_ONLY = ("and", "or", "xor")
-
-
 def atomic_target(name, ary, idx):
     """Check ``ary[idx]`` as the target of an atomic; returns the index type as lowered."""
-    if not isinstance(ary, types.Array):
-        raise TypingError(f"{name}: the first argument must be an array, got {ary}")
-    if str(ary.dtype) not in ATOMIC_DTYPES:
-        raise TypingError(f"{name} works on arrays of {', '.join(ATOMIC_DTYPES)}, not {ary.dtype}")
-    op = name.rsplit("_", 1)[-1]
-    if op in _INT_ONLY and not isinstance(ary.dtype, types.Integer):
-        raise TypingError(f"{name} works on integer arrays, not {ary.dtype}")
-    if not ary.mutable:
-        raise TypingError(f"{name} on a read-only array")
     inner = index_type(idx)
-    if inner is not None:
-        idx = inner
-    if isinstance(idx, types.Integer):
-        n = 1
-    elif isinstance(idx, types.BaseTuple) and all(isinstance(t, types.Integer) for t in idx.types):
-        n = len(idx.types)
-    else:
-        raise TypingError(f"{name}: the index must be an integer, a tuple of integers or a work-item, got {idx}")
-    if n != ary.ndim:
-        raise TypingError(f"{name}: a {ary.ndim}-D array needs {ary.ndim} indices, got {n}")
-    return idx
+    return _atomic_target(name, ary, inner if inner is not None else idx, item_ok=True)
 
 
 def _atomic_template(fn):
@@ -423,7 +362,8 @@ def _atomic_template(fn):
     return AtomicTemplate
 
 
-for _fn in api.ATOMIC_FUNCTIONS:
+for _row in table.entries("hetero", "atomic"):
+    _fn = api.obj(_row)
     registry.register_global(_fn, types.Function(_atomic_template(_fn)))
 
 
@@ -483,7 +423,7 @@ class AtomicRefTemplate(AbstractTemplate):
         return signature(ret, *folded).replace(pysig=pysig)
 
 
-_REF_RMW = tuple(api.ATOMIC_REF_RMW)
+_REF_RMW = tuple(r.name for r in table.entries("AtomicRef", "atomic"))
 
 
 @registry.register_attr
@@ -499,7 +439,8 @@ def _make_ref_method(name):
     def resolve(self, ty, args, kws):
         if kws:
             return None
-        if name in ("fetch_and", "fetch_or", "fetch_xor") and not isinstance(ty.dtype, types.Integer):
+        row = table.find(name, "AtomicRef")
+        if row.kind == "atomic" and table.ATOMIC_OPS[row.op][0] and not isinstance(ty.dtype, types.Integer):
             raise TypingError(f"AtomicRef.{name} works on integer arrays, not {ty.dtype}")
         if name == "load":
             return signature(ty.dtype) if not args else None

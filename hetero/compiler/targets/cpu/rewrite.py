@@ -39,69 +39,15 @@ import inspect
 import textwrap
 import weakref
 
-from .. import kernel_api as api
-from ..errors import KernelCompileError, KernelTypingError, LaunchError
+from .... import lang
+from ....errors import KernelCompileError, KernelTypingError, WorkgroupFeatureError
+from ....lang import table
 
 CTX = "__hetero_ctx"
 
-# in-kernel function → context helper
-_API_HELPERS = {
-    "get_global_id": "global_id",
-    "get_global_size": "global_range",
-    "get_local_id": "local_id",
-    "get_local_size": "local_range",
-    "get_group_id": "group_id",
-    "get_num_groups": "num_groups",
-    "get_work_dim": "work_dim",
-}
-
-# work-item method → (context helper, needs an NdRange launch)
-ITEM_METHODS = {
-    "get_id": ("global_id", False),
-    "get_range": ("global_range", False),
-    "get_linear_id": ("global_linear_id", False),
-    "get_global_id": ("global_id", True),
-    "get_global_range": ("global_range", True),
-    "get_global_linear_id": ("global_linear_id", True),
-    "get_local_id": ("local_id", True),
-    "get_local_range": ("local_range", True),
-    "get_local_linear_id": ("local_linear_id", True),
-    "get_group_id": ("group_id", True),
-    "get_group_range": ("num_groups", True),
-}
 _NO_DIM_HELPERS = {"global_linear_id", "local_linear_id", "work_dim"}
 
-# Names of work-group features (issue 5): a call of one of these, from hetero or on a work-item,
-# means the kernel needs a work-group model the host back end does not have yet.
-WORKGROUP_NAMES = frozenset(
-    {
-        "barrier",
-        "group_barrier",
-        "local_array",
-        "LocalAccessor",
-        "AtomicRef",
-        "atomic_fence",
-        "mem_fence",
-        "get_group",
-        "get_sub_group",
-    }
-)
-
-# In-kernel atomics (issue 5) the host back end lowers to real atomics (``atomics.py``): work-items
-# run on several threads at once. Ordering keywords are accepted and ignored: the host's atomics
-# are sequentially consistent, the strongest order.
-ATOMIC_NAMES = frozenset(
-    f"atomic_{op}" for op in ("add", "sub", "min", "max", "and", "or", "xor", "exchange", "compare_exchange")
-)
-_ORDERING_KEYWORDS = {"memory_order", "memory_scope", "address_space", "order", "scope"}
-# Per-work-item scratch arrays (issue 5): an ordinary array per kernel call on the host.
-PRIVATE_ARRAY_NAMES = frozenset({"private_array", "PrivateArray"})
-
 _MISSING = object()
-
-
-class WorkgroupFeatureError(LaunchError):
-    """The kernel uses barriers, local memory, atomics or groups, which the host back end cannot run yet."""
 
 
 def _where(py_func, lineno=None) -> str:
@@ -159,16 +105,6 @@ def _local_names(fdef: ast.FunctionDef) -> set:
     return names
 
 
-def _from_hetero(obj) -> bool:
-    return (getattr(obj, "__module__", None) or "").startswith("hetero")
-
-
-def _device_function_type():
-    from ..compiler.kernel import DeviceFunction
-
-    return DeviceFunction
-
-
 class _Rewriter(ast.NodeTransformer):
     def __init__(self, py_func, what, env, locals_, item_param, ndim, nd, callee_name):
         self.py_func = py_func
@@ -181,7 +117,7 @@ class _Rewriter(ast.NodeTransformer):
         self.callee_name = callee_name  # DeviceFunction → name bound in the namespace
         self.helpers_used: set = set()
         self.depth = 0
-        self.device_function_type = _device_function_type()
+        self.device_function_type = lang.DeviceFunction
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -261,52 +197,59 @@ class _Rewriter(ast.NodeTransformer):
             new = ast.Call(ast.Name(name, ast.Load()), [ast.Name(CTX, ast.Load()), *node.args], node.keywords)
             return ast.copy_location(new, node)
 
-        if target is not _MISSING:
-            for fname, helper in _API_HELPERS.items():
-                if target is getattr(api, fname):
-                    return self._helper_call(node, helper, node.args)
+        row = lang.row_of(target) if target is not _MISSING else None
+        if row is not None:
+            if row.kind in ("query", "work_dim"):
+                return self._helper_call(node, row.query or "work_dim", node.args)
+            if not row.on_host:
+                self._refuse_workgroup(node)
+            if row.kind in ("atomic", "atomic_cas"):
+                if node.keywords:  # as on every back end: atomic_<op>(array, index, value), no keywords
+                    self._fail(node, f"`{ast.unparse(node)}`: {row.name} takes ({', '.join(row.params)}) "
+                                     "as positional arguments only")
+                self.helpers_used.add(row.name)
+                new = ast.Call(ast.Name(f"__hetero_{row.name}", ast.Load()), node.args, [])
+                return ast.copy_location(new, node)
+            if row.kind == "private_array":
+                return self._private_array(node, short)
 
-        if short in ATOMIC_NAMES and target is not _MISSING and target is not None and _from_hetero(target):
-            bad = [k.arg for k in node.keywords if k.arg not in _ORDERING_KEYWORDS]
-            if bad:
-                self._fail(node, f"`{ast.unparse(node)}`: the host back end does not know the keyword(s) {bad}")
-            self.helpers_used.add(short)
-            new = ast.Call(ast.Name(f"__hetero_{short}", ast.Load()), node.args, [])
-            return ast.copy_location(new, node)
-
-        if short in PRIVATE_ARRAY_NAMES and target is not _MISSING and target is not None and _from_hetero(target):
-            # one array per work-item: per call on the host (each work-item is one call of the kernel)
-            fill = [k.value for k in node.keywords if k.arg == "fill_zeros"] + list(node.args[2:3])
-            bad = [k.arg for k in node.keywords if k.arg != "fill_zeros"]
-            if len(node.args) not in (2, 3) or bad or len(fill) > 1 or (fill and not isinstance(fill[0], ast.Constant)):
-                self._fail(node, f"`{ast.unparse(node)}`: write {short}(shape, dtype) or {short}(shape, dtype, "
-                                 "fill_zeros) with a constant fill_zeros")
-            zeros = bool(fill and fill[0].value)
-            self.helpers_used.add("numpy")
-            func = ast.Attribute(ast.Name("__hetero_numpy", ast.Load()), "zeros" if zeros else "empty", ast.Load())
-            return ast.copy_location(ast.Call(func, node.args[:2], []), node)
-
-        if short in WORKGROUP_NAMES and (target is _MISSING or target is None or _from_hetero(target)):
-            self._fail(
-                node,
-                f"`{ast.unparse(node)}` needs work-groups (barriers, local memory), which the host "
-                "back end cannot run yet: running it work-item by work-item would give wrong answers. "
-                "Run this kernel on a SYCL device (e.g. HETERO_DEVICE=opencl:cpu with dpnp arrays) or "
-                "through the interpreter (HETERO_KERNEL_BACKEND=interpret or k.interpret[...]).",
-                WorkgroupFeatureError,
-            )
-
-        if target is _MISSING and isinstance(func, ast.Attribute) and func.attr in ITEM_METHODS:
-            helper, needs_nd = ITEM_METHODS[func.attr]
-            if needs_nd and not self.nd:
-                self._fail(
-                    node,
-                    f"`{ast.unparse(node)}`: {func.attr}() is a method of an NdItem, which a kernel gets from an "
-                    "NdRange launch; this launch is a Range (use get_id / get_range / get_linear_id, or "
-                    "launch with hetero.NdRange(global, local))",
-                )
-            return self._helper_call(node, helper, node.args)
+        if target is _MISSING and isinstance(func, ast.Attribute):
+            row = table.find(func.attr, "NdItem")
+            if row is not None:
+                if not row.on_host:
+                    self._refuse_workgroup(node)
+                if row.owner == "NdItem" and not self.nd:
+                    self._fail(
+                        node,
+                        f"`{ast.unparse(node)}`: {func.attr}() is a method of an NdItem, which a kernel gets from "
+                        "an NdRange launch; this launch is a Range (use get_id / get_range / get_linear_id, or "
+                        "launch with hetero.NdRange(global, local))",
+                    )
+                if row.kind in ("query", "linear"):
+                    return self._helper_call(node, row.query, node.args)
         return node
+
+    def _refuse_workgroup(self, node):
+        self._fail(
+            node,
+            f"`{ast.unparse(node)}` needs work-groups (barriers, local memory), which the host "
+            "back end cannot run yet: running it work-item by work-item would give wrong answers. "
+            "Run this kernel on a SYCL device (e.g. HETERO_DEVICE=opencl:cpu with dpnp arrays) or "
+            "through the interpreter (HETERO_KERNEL_BACKEND=interpret or k.interpret[...]).",
+            WorkgroupFeatureError,
+        )
+
+    def _private_array(self, node, short):
+        # one array per work-item: per call on the host (each work-item is one call of the kernel)
+        fill = [k.value for k in node.keywords if k.arg == "fill_zeros"] + list(node.args[2:3])
+        bad = [k.arg for k in node.keywords if k.arg != "fill_zeros"]
+        if len(node.args) not in (2, 3) or bad or len(fill) > 1 or (fill and not isinstance(fill[0], ast.Constant)):
+            self._fail(node, f"`{ast.unparse(node)}`: write {short}(shape, dtype) or {short}(shape, dtype, "
+                             "fill_zeros) with a constant fill_zeros")
+        zeros = bool(fill and fill[0].value)
+        self.helpers_used.add("numpy")
+        func = ast.Attribute(ast.Name("__hetero_numpy", ast.Load()), "zeros" if zeros else "empty", ast.Load())
+        return ast.copy_location(ast.Call(func, node.args[:2], []), node)
 
 
 class Rewritten:
@@ -463,7 +406,7 @@ def nonneg_intrinsic():
 
 
 _helper_cache: dict = {}
-from .._locks import INIT_LOCK as _lock  # noqa: E402  (one lock for all one-time work)
+from ...._locks import INIT_LOCK as _lock  # noqa: E402  (one lock for all one-time work)
 # device function → {(nd, options): numba dispatcher}
 _device_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
@@ -488,7 +431,7 @@ def compile_rewritten(rw: Rewritten, *, nd: bool, jit_options: dict, _stack=()):
             import numpy
 
             ns["__hetero_numpy"] = numpy
-        elif h in ATOMIC_NAMES:
+        elif h.startswith("atomic_"):
             from . import atomics
 
             ns[f"__hetero_{h}"] = atomics.helper(h)
@@ -518,39 +461,3 @@ def device_function(df, *, nd: bool, jit_options: dict, _stack=()):
             disp = compile_rewritten(rw, nd=nd, jit_options=jit_options, _stack=_stack + (py_func,))
             per[key] = disp
         return disp
-
-
-def uses_workgroup_features(py_func, _seen=None, *, any_module: bool = False) -> str | None:
-    """The first work-group feature (barrier, local memory, groups) a kernel or its callees use, or None.
-
-    Found by name in the source, resolved like the rewrite does (with
-    ``any_module``, a call of a function of that name from any module counts);
-    a function whose source cannot be read answers None.
-    """
-    _seen = set() if _seen is None else _seen
-    if py_func in _seen:
-        return None
-    _seen.add(py_func)
-    try:
-        fdef = _parse(py_func, "kernel")
-    except KernelCompileError:
-        return None
-    env = _environment(py_func)
-    locals_ = _local_names(fdef)
-    rw = _Rewriter(py_func, "kernel", env, locals_, None, 1, True, lambda df, node: "")
-    dft = rw.device_function_type
-    for node in ast.walk(fdef):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        short = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-        target = rw._resolve(func)
-        if isinstance(target, dft):
-            found = uses_workgroup_features(target.py_func, _seen, any_module=any_module)
-            if found:
-                return found
-        elif short in WORKGROUP_NAMES and (
-            any_module or target is _MISSING or target is None or _from_hetero(target)
-        ):
-            return short
-    return None

@@ -20,9 +20,11 @@ from llvmlite import ir as llir
 from numba.core import cgutils, types
 from numba.core.imputils import Registry
 
-from .. import kernel_api as api
+from .... import lang as api
+from ....lang import table
+from ...rules import constant_shape
 from .models import WorkItemType
-from .typing import ITEM_DIM_METHODS, NDITEM_DIM_METHODS, item_index_type
+from .templates import GROUP_DIM_METHODS, ITEM_DIM_METHODS, item_index_type
 
 registry = Registry("hetero.sycl.lowering")
 lower = registry.lower
@@ -40,6 +42,15 @@ BUILTINS = {
     "get_num_groups": ("_Z14get_num_groupsj", 1),
 }
 WORK_DIM = "_Z12get_work_dimv"
+#: The table's index-space queries as OpenCL builtins.
+QUERY_BUILTIN = {
+    "global_id": "get_global_id",
+    "global_range": "get_global_size",
+    "local_id": "get_local_id",
+    "local_range": "get_local_size",
+    "group_id": "get_group_id",
+    "num_groups": "get_num_groups",
+}
 BUILTIN_NAMES = frozenset([v[0] for v in BUILTINS.values()] + [WORK_DIM])
 
 
@@ -105,16 +116,16 @@ def _dim_arg(context, builder, ty, val):
     return context.cast(builder, val, ty, types.intp)
 
 
-def _make_id_lowering(fn):
+def _make_id_lowering(builtin):
     def impl(context, builder, sig, args):
         dim = _dim_arg(context, builder, sig.args[0], args[0])
-        return builtin_for_dim(builder, fn.__name__, dim, context.launch_ndim)
+        return builtin_for_dim(builder, builtin, dim, context.launch_ndim)
 
     return impl
 
 
-for _fn in api.ID_FUNCTIONS:
-    lower(_fn, types.Integer)(_make_id_lowering(_fn))
+for _row in table.entries("hetero", "query"):
+    lower(api.obj(_row), types.Integer)(_make_id_lowering(QUERY_BUILTIN[_row.query]))
 
 
 @lower(api.get_work_dim)
@@ -126,21 +137,7 @@ def lower_work_dim(context, builder, sig, args):
 
 # --- work-items --------------------------------------------------------------------------------
 
-_ITEM_BUILTIN = {
-    "get_id": "get_global_id",
-    "get_range": "get_global_size",
-    "get_global_id": "get_global_id",
-    "get_global_range": "get_global_size",
-    "get_local_id": "get_local_id",
-    "get_local_range": "get_local_size",
-    "get_group_id": "get_group_id",
-    "get_group_range": "get_num_groups",
-}
-
-
-def _make_item_dim_lowering(method):
-    builtin = _ITEM_BUILTIN[method]
-
+def _make_item_dim_lowering(builtin):
     def impl(context, builder, sig, args):
         item = sig.args[0]
         dim = _dim_arg(context, builder, sig.args[1], args[1])
@@ -149,8 +146,9 @@ def _make_item_dim_lowering(method):
     return impl
 
 
-for _m in ITEM_DIM_METHODS + NDITEM_DIM_METHODS:
-    lower(f"WorkItem.{_m}", WorkItemType, types.Integer)(_make_item_dim_lowering(_m))
+for _m, _ in ITEM_DIM_METHODS:
+    _q = table.find(_m, "NdItem").query
+    lower(f"WorkItem.{_m}", WorkItemType, types.Integer)(_make_item_dim_lowering(QUERY_BUILTIN[_q]))
 
 
 def _linear(builder, ndim, id_builtin, range_builtin):
@@ -204,7 +202,6 @@ def item_to_tuple(context, builder, fromty, toty, val):
 from numba.np import arrayobj  # noqa: E402
 
 from .models import AtomicRefType, GroupType  # noqa: E402
-from .typing import GROUP_DIM_METHODS, constant_shape  # noqa: E402
 
 # SPIR-V's barrier: (execution scope, memory scope, memory semantics). Scopes: 1 Device,
 # 2 Workgroup; semantics 0x10 sequentially consistent | 0x100 work-group memory | 0x200
@@ -259,16 +256,7 @@ def lower_atomic_fence(context, builder, sig, args):
 
 # --- groups ------------------------------------------------------------------------------------
 
-_GROUP_BUILTIN = {
-    "get_group_id": "get_group_id",
-    "get_group_range": "get_num_groups",
-    "get_local_range": "get_local_size",
-}
-
-
-def _make_group_dim_lowering(method):
-    builtin = _GROUP_BUILTIN[method]
-
+def _make_group_dim_lowering(builtin):
     def impl(context, builder, sig, args):
         dim = _dim_arg(context, builder, sig.args[1], args[1])
         return builtin_for_dim(builder, builtin, dim, sig.args[0].ndim)
@@ -277,7 +265,8 @@ def _make_group_dim_lowering(method):
 
 
 for _m in GROUP_DIM_METHODS:
-    lower(f"Group.{_m}", GroupType, types.Integer)(_make_group_dim_lowering(_m))
+    _q = table.find(_m, "Group").query
+    lower(f"Group.{_m}", GroupType, types.Integer)(_make_group_dim_lowering(QUERY_BUILTIN[_q]))
 
 
 def _product(builder, ndim, builtin):
@@ -494,8 +483,7 @@ def record_features():
         _features.used = old
 
 
-def _make_atomic_lowering(fn):
-    op = fn.__name__[len("atomic_"):]
+def _make_atomic_lowering(op):
 
     def impl(context, builder, sig, args):
         aryty, idxty, _ = sig.args
@@ -506,8 +494,8 @@ def _make_atomic_lowering(fn):
     return impl
 
 
-for _fn in api.ATOMIC_FUNCTIONS:
-    lower(_fn, types.Array, types.Any, types.Any)(_make_atomic_lowering(_fn))
+for _row in table.entries("hetero", "atomic"):
+    lower(api.obj(_row), types.Array, types.Any, types.Any)(_make_atomic_lowering(_row.op))
 
 
 @lower(api.atomic_compare_exchange, types.Array, types.Any, types.Any, types.Any)
@@ -531,9 +519,7 @@ def lower_atomic_ref(context, builder, sig, args):
     return ptr
 
 
-def _make_ref_lowering(method):
-    op = method[len("fetch_"):] if method.startswith("fetch_") else method
-
+def _make_ref_lowering(op):
     def impl(context, builder, sig, args):
         ty = sig.args[0]
         return atomic_rmw(builder, op, ty.dtype, args[0], args[1], ty.order)
@@ -541,8 +527,8 @@ def _make_ref_lowering(method):
     return impl
 
 
-for _m in api.ATOMIC_REF_RMW:
-    lower(f"AtomicRef.{_m}", AtomicRefType, types.Any)(_make_ref_lowering(_m))
+for _row in table.entries("AtomicRef", "atomic"):
+    lower(f"AtomicRef.{_row.name}", AtomicRefType, types.Any)(_make_ref_lowering(_row.op))
 
 
 def _load_order(order):

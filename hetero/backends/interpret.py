@@ -19,9 +19,9 @@ and its work-group.
   calling thread; ``HETERO_INTERPRET_THREADS=1`` or ``threads=True`` forces
   threads.
 
-The state of a work-item is a :class:`WorkItemState` (kernel_api's state plus
-the :class:`WorkGroup` it belongs to), which is where work-group features find
-their group: ``kernel_api._state.item.group``.
+The state of a work-item is a :class:`hetero.lang.WorkItemState`, set as the
+running work-item of its thread; its ``group`` is the :class:`WorkGroup` where
+work-group features find their barrier and local memory.
 
 Arrays: NumPy arrays are used in place; device arrays (dpnp) are copied to the
 host, the kernel runs, and they are copied back.
@@ -30,19 +30,18 @@ host, the kernel runs, and they are copied back.
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 
 import numpy as np
 
-from . import kernel_api as api
-from .errors import HeteroError, LaunchError
+from .. import lang as api
+from .._env import flag
+from ..errors import KernelCompileError, KernelRuntimeError, LaunchError
+from ..compiler.analysis import workgroup_feature
+from ..lang.items import WorkItemState, kernel_style, set_current
+from .base import Backend, Event
 
-__all__ = ["run_interpreted", "WorkGroup", "WorkItemState", "KernelRuntimeError"]
-
-
-class KernelRuntimeError(HeteroError, RuntimeError):
-    """A kernel broke a rule of the kernel language while it ran (e.g. a barrier not every work-item reached)."""
+__all__ = ["InterpretBackend", "run_interpreted", "WorkGroup"]
 
 
 class _Aborted(BaseException):
@@ -151,16 +150,6 @@ class WorkGroup:
             self._cond.notify_all()
 
 
-class WorkItemState(api._WorkItemState):
-    """kernel_api's work-item state plus the work-group the work-item belongs to (None for a Range)."""
-
-    __slots__ = ("group",)
-
-    def __init__(self, global_id, global_range, local_range=None, group=None):
-        super().__init__(global_id, global_range, local_range)
-        self.group = group
-
-
 # --- work-items as kernel arguments -----------------------------------------------------------
 
 
@@ -199,27 +188,6 @@ def _make_item(state, nd: bool):
 # --- running -----------------------------------------------------------------------------------
 
 
-def _style(py_func, nargs: int, name: str) -> bool:
-    nparams = py_func.__code__.co_argcount
-    if nparams == nargs + 1:
-        return True
-    if nparams == nargs:
-        return False
-    raise LaunchError(
-        f"kernel {name!r} takes {nparams} parameter(s) but was launched with {nargs} argument(s); pass "
-        f"{nparams} (OpenCL style, ids from hetero.get_global_id) or {nparams - 1} (item style: the "
-        "work-item comes first)"
-    )
-
-
-def _as_range(rng):
-    if isinstance(rng, (api.Range, api.NdRange)):
-        return rng
-    if isinstance(rng, (tuple, list)):
-        return api.Range(*rng)
-    return api.Range(rng)
-
-
 def _note(exc: BaseException, text: str) -> None:
     if hasattr(exc, "add_note"):
         exc.add_note(text)
@@ -238,7 +206,7 @@ def _where(name, state, rng) -> str:
 
 def _to_host_args(args):
     """NumPy views of the arguments, and what to copy back: [(index, device array, host copy)]."""
-    from ._arrays import asnumpy, is_device_array
+    from .._arrays import asnumpy, is_device_array
 
     host_args = list(args)
     back = []
@@ -261,7 +229,7 @@ def _to_host_args(args):
 def _copy_back(back):
     if not back:
         return
-    from ._arrays import asarray
+    from .._arrays import asarray
 
     for _, dev, h in back:
         dev[...] = asarray(h, device=dev.sycl_queue)
@@ -295,35 +263,17 @@ def run_interpreted(py_func, rng, args, *, name: str | None = None, threads: boo
         A barrier not reached by every work-item of a group.
     """
     name = name or getattr(py_func, "__name__", "kernel")
-    rng = _as_range(rng)
+    rng = api.parse_range(rng)
     args = tuple(args)
-    item_style = _style(py_func, len(args), name)
+    item_style = kernel_style(py_func, len(args), name) == "item"
     host_args, back = _to_host_args(args)
     if isinstance(rng, api.NdRange):
         if threads is None:
-            threads = os.environ.get("HETERO_INTERPRET_THREADS", "").strip() in ("1", "true", "yes") or _may_sync(
-                py_func
-            )
+            threads = flag("HETERO_INTERPRET_THREADS") or workgroup_feature(py_func) is not None
         _run_nd(py_func, rng, host_args, item_style, name, threads)
     else:
         _run_range(py_func, rng, host_args, item_style, name)
     _copy_back(back)
-
-
-def _may_sync(py_func) -> bool:
-    from ._host.rewrite import uses_workgroup_features
-    from .errors import KernelCompileError
-
-    try:
-        import inspect
-
-        inspect.getsourcelines(py_func)
-    except (OSError, TypeError):
-        return True  # cannot tell: be safe
-    try:
-        return uses_workgroup_features(py_func, any_module=True) is not None
-    except KernelCompileError:
-        return True
 
 
 def _run_one(py_func, state, item_style, nd, args):
@@ -334,7 +284,7 @@ def _run_one(py_func, state, item_style, nd, args):
 
 def _check_return(value, name, state, rng):
     if value is not None:
-        raise LaunchError(
+        raise KernelCompileError(
             f"kernel {name!r} returned {value!r} {_where(name, state, rng)[3:]}; a kernel returns nothing: "
             "write results into an array argument"
         )
@@ -342,7 +292,7 @@ def _check_return(value, name, state, rng):
 
 def _run_item(py_func, state, item_style, nd, args, name, rng):
     """Run one work-item on this thread, kernel_api's state set; an exception gets a note saying where."""
-    api._state.item = state
+    set_current(state)
     try:
         value = _run_one(py_func, state, item_style, nd, args)
     except BaseException as exc:
@@ -356,13 +306,13 @@ def _run_range(py_func, rng, args, item_style, name):
     dims = rng.dims
     if 0 in dims:
         return
-    prev = getattr(api._state, "item", None)
+    prev = set_current(None)
     try:
         with np.errstate(all="ignore"):
             for gid in itertools.product(*(range(d) for d in dims)):
                 _run_item(py_func, WorkItemState(gid, dims), item_style, False, args, name, rng)
     finally:
-        api._state.item = prev
+        set_current(prev)
 
 
 def _group_ids(grp, ldims):
@@ -384,7 +334,7 @@ def _run_nd(py_func, rng, args, item_style, name, threaded):
     if threaded and size > 1:
         _run_groups_threaded(py_func, rng, args, item_style, name, groups, size)
         return
-    prev = getattr(api._state, "item", None)
+    prev = set_current(None)
     try:
         with np.errstate(all="ignore"):
             for grp in groups:
@@ -393,7 +343,7 @@ def _run_nd(py_func, rng, args, item_style, name, threaded):
                     state = WorkItemState(gid, gdims, ldims, group)
                     _run_item(py_func, state, item_style, True, args, name, rng)
     finally:
-        api._state.item = prev
+        set_current(prev)
 
 
 class _Crew:
@@ -460,7 +410,7 @@ def _run_groups_threaded(py_func, rng, args, item_style, name, groups, size):
     def body(slot):
         group, gids = current["group"], current["gids"]
         state = WorkItemState(gids[slot], gdims, ldims, group)
-        api._state.item = state
+        set_current(state)
         try:
             with np.errstate(all="ignore"):
                 value = _run_one(py_func, state, item_style, True, args)
@@ -473,7 +423,7 @@ def _run_groups_threaded(py_func, rng, args, item_style, name, groups, size):
             group._abort(exc)
         finally:
             group._finish()
-            api._state.item = None
+            set_current(None)
 
     with _Crew(size, body) as crew:
         for grp in groups:
@@ -488,3 +438,19 @@ def _run_groups_threaded(py_func, rng, args, item_style, name, groups, size):
                 raise exc
             if group._failure is not None:
                 raise group._failure
+
+
+class InterpretBackend(Backend):
+    """The kernel's Python run work-item by work-item (for pdb, print and checking semantics)."""
+
+    name = "interpret"
+
+    def accepts(self, args) -> str | None:
+        return None
+
+    def prepare(self, kernel, rng, args, choice):
+        return None  # nothing is compiled
+
+    def launch(self, kernel, rng, args, depends_on, choice):
+        run_interpreted(kernel.py_func, rng, args, name=kernel.__name__)
+        return Event()

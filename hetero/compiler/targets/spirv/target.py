@@ -13,6 +13,7 @@ llvmlite. Contexts are built lazily, on first compile.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 
@@ -66,11 +67,22 @@ def _pointer_add(builder, ptr, offset, return_type=None):
     return builder.bitcast(addr, return_type or ptr.type)
 
 
-def _install_helpers() -> None:
-    # Same semantics for every address-space-0 caller (the CPU target), so the
-    # replacement is safe process-wide; numba's array code calls it as
-    # cgutils.pointer_add and the module-level name inside cgutils.
-    cgutils.pointer_add = _pointer_add
+@contextlib.contextmanager
+def address_space_helpers():
+    """While compiling for this target: numba's ``cgutils.pointer_add`` keeps address spaces.
+
+    numba's array code calls it as ``cgutils.pointer_add`` (and cgutils calls its own
+    module-level name), so the module attribute is swapped — only for the duration of one
+    compile, which holds numba's global compiler lock, as every other numba compile does.
+    numba's CPU target and other users of numba never see the replacement.
+    """
+    with global_compiler_lock:
+        saved = cgutils.pointer_add
+        cgutils.pointer_add = _pointer_add
+        try:
+            yield
+        finally:
+            cgutils.pointer_add = saved
 
 
 # --- codegen: collects IR modules, never JITs -----------------------------------------------
@@ -160,9 +172,9 @@ class SyclTypingContext(typing.Context):
 
     def load_additional_registries(self):
         super().load_additional_registries()
-        from . import typing as kernel_typing
+        from . import templates
 
-        self.install_registry(kernel_typing.registry)
+        self.install_registry(templates.registry)
 
 
 def _lowering_site():
@@ -222,7 +234,6 @@ class SyclTargetContext(BaseContext):
     def init(self):
         from . import models
 
-        _install_helpers()
         self._internal_codegen = SpirvCodegen("hetero.sycl")
         self.data_model_manager = models.sycl_data_model_manager
 
@@ -368,7 +379,7 @@ class SyclDispatcher(Dispatcher):
     targetdescr = sycl_target
 
     def compile(self, sig):
-        with target_override(TARGET_NAME), global_compiler_lock:
+        with target_override(TARGET_NAME), address_space_helpers():
             args, return_type = sigutils.normalize_signature(sig)
             existing = self.overloads.get(tuple(args))
             if existing is not None:

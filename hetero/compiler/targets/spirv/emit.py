@@ -16,7 +16,7 @@ import threading
 
 from llvmlite import binding as ll
 
-from ..errors import KernelCompileError
+from ....errors import KernelCompileError
 from .lowering import BUILTIN_NAMES, SYNC_NAMES
 from .mathlib import MANGLED_NAMES
 from .target import SPIR_TRIPLE

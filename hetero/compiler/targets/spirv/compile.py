@@ -16,17 +16,16 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-import numpy as np
 from llvmlite import ir as llir
 from numba.core import compiler, errors as nb_errors, ir as nir, types
-from numba.core.compiler_lock import global_compiler_lock
 from numba.core.target_extension import target_override
 from numba.np import arrayobj
 
-from ..errors import KernelCompileError, KernelTypingError
-from ..kernel_api import WRITES_FIRST_ARGUMENT
+from ....errors import KernelCompileError, KernelTypingError
+from ...analysis import written_arrays
+from .inline import inline_budget
 from .models import AddrSpaceArray, WorkItemType
-from .target import TARGET_NAME, kernel_flags, sycl_target
+from .target import TARGET_NAME, address_space_helpers, kernel_flags, sycl_target
 
 I64 = llir.IntType(64)
 
@@ -132,7 +131,6 @@ def specialisation_name(py_func, argtypes, item, ndim) -> str:
     return f"hetero_{base}_{h}"
 
 
-@global_compiler_lock
 def compile_specialisation(
     py_func,
     argtypes: tuple,
@@ -153,7 +151,7 @@ def compile_specialisation(
     """
     from .lowering import id_bound, record_features
 
-    with id_bound(31 if small_ids else 63), record_features() as used:
+    with address_space_helpers(), id_bound(31 if small_ids else 63), record_features() as used:
         spec = _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck)
     spec.atomics = frozenset(used["atomics"])
     spec.local_bytes = used["local_bytes"]
@@ -161,9 +159,7 @@ def compile_specialisation(
 
 
 def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck):
-    from .kernel import _inline_budget
-
-    _inline_budget.reset()
+    inline_budget.reset()
     with target_override(TARGET_NAME):
         tctx = sycl_target.typing_context
         cctx = sycl_target.target_context.subtarget(launch_ndim=ndim)
@@ -196,7 +192,7 @@ def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck
         except Exception:
             typed = ""
         offset = 1 if item is not None else 0
-        written = _written_arrays(cres, offset, len(argtypes))
+        written = written_arrays(cres, offset, len(argtypes))
         errors = {}
         helper = getattr(cres, "call_helper", None)
         for code, (exc, args, locinfo) in (getattr(helper, "exceptions", None) or {}).items():
@@ -301,81 +297,3 @@ def _record_error(builder, status, flag, ndim):
             for d in range(ndim):
                 gid = builtin_for_dim(builder, "get_global_id", d, ndim)
                 builder.store(gid, builder.gep(flag, [I64(1 + d)]))
-
-
-# --- which arrays does a kernel write? ----------------------------------------------------
-
-
-_READONLY_CALLS = ("len",)
-
-
-def _written_arrays(cres, offset: int, nargs: int) -> frozenset:
-    """Indices of launch arguments (arrays) that the kernel may write.
-
-    An array is written when a ``setitem`` targets it or a view of it, or when
-    it (or a view) is passed to a call we cannot see into — conservatively.
-    """
-    blocks = cres.type_annotation.blocks
-    typemap = cres.type_annotation.typemap if cres.type_annotation is not None else {}
-    alias: dict[str, set[int]] = {}
-    assigns = []
-    for block in blocks.values():
-        for stmt in block.body:
-            if isinstance(stmt, nir.Assign):
-                assigns.append(stmt)
-
-    def get(name):
-        return alias.get(name, set())
-
-    changed = True
-    while changed:
-        changed = False
-        for st in assigns:
-            tgt = st.target.name
-            v = st.value
-            src: set[int] = set()
-            if isinstance(v, nir.Arg):
-                idx = v.index - offset
-                if 0 <= idx < nargs and isinstance(typemap.get(tgt), types.Array):
-                    src = {idx}
-            elif isinstance(v, nir.Var):
-                src = get(v.name)
-            elif isinstance(v, nir.Expr) and isinstance(typemap.get(tgt), types.Array):
-                if v.op in ("getitem", "static_getitem", "getattr"):
-                    src = get(v.value.name)
-                elif v.op == "phi":
-                    for iv in v.incoming_values:
-                        if isinstance(iv, nir.Var):
-                            src |= get(iv.name)
-                elif v.op == "call":
-                    for a in v.args:
-                        src |= get(a.name)
-            if src - get(tgt):
-                alias.setdefault(tgt, set()).update(src)
-                changed = True
-
-    written: set[int] = set()
-    for block in blocks.values():
-        for stmt in block.body:
-            if isinstance(stmt, (nir.SetItem, nir.StaticSetItem)):
-                written |= get(stmt.target.name)
-            elif isinstance(stmt, nir.Assign) and isinstance(stmt.value, nir.Expr) and stmt.value.op == "call":
-                fnty = typemap.get(stmt.value.func.name)
-                fname = getattr(getattr(fnty, "typing_key", None), "__name__", "")
-                if _is_kernel_api(fnty) and fname in WRITES_FIRST_ARGUMENT and stmt.value.args:
-                    written |= get(stmt.value.args[0].name)
-                    continue
-                if fname in _READONLY_CALLS or _is_kernel_api(fnty):
-                    continue
-                for a in stmt.value.args:
-                    written |= get(a.name)
-            elif isinstance(stmt, nir.SetAttr):
-                written |= get(stmt.target.name)
-    return frozenset(written)
-
-
-def _is_kernel_api(fnty) -> bool:
-    """Calls that never write their array arguments: in-kernel queries, math, NumPy scalar functions."""
-    key = getattr(fnty, "typing_key", None)
-    mod = getattr(key, "__module__", "") or ""
-    return mod in ("math", "hetero.kernel_api") or isinstance(key, np.ufunc)

@@ -1,4 +1,4 @@
-"""Launching compiled kernels: ranges, argument packing, ordering, events.
+"""Submitting SPIR-V kernels to SYCL queues: argument classification and packing, ordering, events.
 
 This module must not import numba: a launch whose kernel is in the disk
 cache goes from Python arguments to ``SyclQueue.submit_async`` without the
@@ -20,44 +20,16 @@ from collections import deque
 
 import numpy as np
 
-from .. import _sycl
-from .._arrays import _device_array_types
-from ..errors import HeteroError, KernelIndexError, LaunchError
-from ..kernel_api import LocalAccessor as _LocalAccessor, NdRange, Range
+from ... import _sycl
+from ..._arrays import _device_array_types
+from ..._env import flag
+from ...errors import HeteroError, KernelIndexError, LaunchError
+from ...lang import LocalAccessor as _LocalAccessor, NdRange
+from ..base import Event
 
 _c_int64 = ctypes.c_int64
 _c_float = ctypes.c_float
 _c_double = ctypes.c_double
-
-
-# --- ranges ------------------------------------------------------------------------------------
-
-
-def _is_seq(x) -> bool:
-    return isinstance(x, (tuple, list, Range))
-
-
-def parse_range(key) -> Range | NdRange:
-    """What ``k[key]`` means: ``n``, ``(n, m)``, ``Range``, ``NdRange``, or ``global, local``."""
-    if isinstance(key, (Range, NdRange)):
-        return key
-    if isinstance(key, tuple) and len(key) == 2 and any(_is_seq(k) for k in key):
-        glob, loc = key
-        if isinstance(glob, NdRange) or isinstance(loc, NdRange):
-            raise LaunchError(f"k[global, local] takes two ranges, got {key!r}")
-        if isinstance(loc, list) and not loc:  # numba-dpex's DEFAULT_LOCAL_SIZE: the runtime chooses
-            return Range(glob) if not isinstance(glob, Range) else glob
-        return NdRange(glob, loc)
-    if isinstance(key, (list, tuple)):
-        if len(key) == 0:
-            raise LaunchError("a launch range needs 1, 2 or 3 dimensions, got ()")
-        return Range(*key)
-    if hasattr(key, "__index__") and not isinstance(key, bool):
-        return Range(key)
-    raise LaunchError(
-        f"cannot launch a kernel over {type(key).__name__} {key!r}: use k[n], k[(n, m)], k[global, local], "
-        "k[hetero.Range(...)] or k[hetero.NdRange(global, local)]"
-    )
 
 
 # --- argument signatures (plain tuples; no numba) -------------------------------------------
@@ -131,7 +103,7 @@ def classify(args, kernel_name: str) -> ArgInfo:
             if queue is None:
                 queue = q
             elif q is not queue and q != queue:
-                from .._arrays import execution_queue
+                from ..._arrays import execution_queue
 
                 execution_queue(*[a for a in args if isinstance(a, dev_types)])  # raises PlacementError
             sig.append(sig_entry)
@@ -149,7 +121,7 @@ def classify(args, kernel_name: str) -> ArgInfo:
                 add(c_int64(x))
         elif isinstance(x, np.ndarray):
             if x.dtype.kind not in "biufc" or x.dtype == np.float16:
-                from ..errors import UnsupportedDtypeError
+                from ...errors import UnsupportedDtypeError
 
                 raise UnsupportedDtypeError(
                     f"argument {i} of kernel {kernel_name!r} is a NumPy array of {x.dtype}; kernels take "
@@ -181,7 +153,7 @@ def classify(args, kernel_name: str) -> ArgInfo:
                 "NumPy numbers (bool, int, float, complex)"
             )
     if host and queue is not None:
-        from .._arrays import execution_queue
+        from ..._arrays import execution_queue
 
         execution_queue(*[a for a in args if isinstance(a, (np.ndarray,) + dev_types)])  # raises PlacementError
     return ArgInfo(tuple(sig), queue, usm, host, None if host else kargs)
@@ -300,9 +272,7 @@ def track(ev, keep, queue) -> None:
 
 
 def boundscheck_enabled() -> bool:
-    import os
-
-    return os.environ.get("HETERO_BOUNDSCHECK", "").strip().lower() in ("1", "true", "yes", "on")
+    return flag("HETERO_BOUNDSCHECK")
 
 
 _checkers: dict = {}  # id -> BoundsChecker with launches not yet checked
@@ -350,45 +320,6 @@ def check_all() -> None:
         checker.check()
 
 
-class Event:
-    """The completion of a kernel launch.
-
-    Returned by :meth:`Kernel.submit`. ``wait()`` blocks until the kernel has
-    finished; ``is_complete`` asks without blocking. ``sycl_event`` is the
-    underlying ``dpctl.SyclEvent`` (None for an empty launch).
-    """
-
-    __slots__ = ("sycl_event", "_keep", "_checker")
-
-    def __init__(self, sycl_event=None, keep=None, checker=None):
-        self.sycl_event = sycl_event
-        self._keep = keep
-        self._checker = checker
-
-    def wait(self) -> None:
-        """Block until the kernel has finished.
-
-        Raises
-        ------
-        KernelIndexError
-            With ``HETERO_BOUNDSCHECK=1``, when the kernel indexed out of bounds.
-        """
-        if self.sycl_event is not None:
-            self.sycl_event.wait()
-        self._keep = None
-        if self._checker is not None:
-            checker, self._checker = self._checker, None
-            checker.check()
-
-    @property
-    def is_complete(self) -> bool:
-        """True when the kernel has finished (never blocks)."""
-        return self.sycl_event is None or _complete(self.sycl_event)
-
-    def __repr__(self):
-        return f"<hetero.Event {'complete' if self.is_complete else 'pending'}>"
-
-
 def synchronize(device=None) -> None:
     """Wait for every kernel hetero launched (on ``device`` only, when given).
 
@@ -407,7 +338,7 @@ def synchronize(device=None) -> None:
         if isinstance(device, dpctl.SyclQueue):
             targets = [device]
         else:
-            from .._device import select_device
+            from ..._device import select_device
 
             dev = select_device(device)
             targets = [q for q in queues if not dev.is_host and q.sycl_device == dev.sycl_device]

@@ -10,16 +10,14 @@ Each takes ``(array, index, value)`` — ``index`` an integer or a tuple of
 integers, indexed like ``array[index]`` in the kernel — and
 ``atomic_compare_exchange`` takes ``(array, index, expected, desired)``. The
 rewrite (``rewrite.py``) maps the in-kernel atomics of :mod:`hetero.kernel_api`
-(issue 5) of these names onto them.
+onto them.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-ATOMIC_OPS = ("add", "sub", "min", "max", "and", "or", "xor", "exchange")
-_INT_ONLY = {"and", "or", "xor"}
-DTYPES = ("int32", "int64", "uint32", "uint64", "float32", "float64")
+from ....lang.table import ATOMIC_OPS
 
 
 def _llvm_op(op: str, dtype) -> str:
@@ -41,23 +39,9 @@ def _llvm_op(op: str, dtype) -> str:
 
 
 def _check(op, ary, idx):
-    from numba.core import errors, types
+    from ...rules import atomic_target
 
-    if not isinstance(ary, types.Array):
-        raise errors.TypingError(f"atomic_{op}: the first argument must be an array, got {ary}")
-    if str(ary.dtype) not in DTYPES:
-        raise errors.TypingError(
-            f"atomic_{op} works on arrays of {', '.join(DTYPES)}, not {ary.dtype}"
-        )
-    if op in _INT_ONLY and not isinstance(ary.dtype, types.Integer):
-        raise errors.TypingError(f"atomic_{op} works on integer arrays, not {ary.dtype}")
-    if not ary.mutable:
-        raise errors.TypingError(f"atomic_{op} on a read-only array")
-    n = 1 if isinstance(idx, types.Integer) else len(idx) if isinstance(idx, types.BaseTuple) else None
-    if n is None or (isinstance(idx, types.BaseTuple) and not all(isinstance(t, types.Integer) for t in idx)):
-        raise errors.TypingError(f"atomic_{op}: the index must be an integer or a tuple of integers, got {idx}")
-    if n != ary.ndim:
-        raise errors.TypingError(f"atomic_{op}: a {ary.ndim}-D array needs {ary.ndim} indices, got {n}")
+    atomic_target(f"atomic_{op}", ary, idx)
 
 
 def _element_pointer(context, builder, aryty, ary, idxty, idx):

@@ -1,0 +1,3 @@
+"""hetero's version, in a module of its own so that any layer can read it without importing hetero."""
+
+__version__ = "0.1.0"

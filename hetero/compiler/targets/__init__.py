@@ -1,0 +1,1 @@
+"""One folder per compiler target: ``spirv`` (SYCL devices), ``cpu`` (the host back end)."""
