@@ -112,6 +112,7 @@ class Kernel:
         self.fastmath = bool(fastmath)
         self._binaries: dict = {}  # SPIR-V specialisations (hetero.compiler.targets.spirv.binary)
         self._plans: dict = {}  # the SYCL back end's loaded programs per (signature, shape, queue)
+        self._checked: set = set()  # launches the host / interpreter back ends had checked (backends/language.py)
         self._launchers: dict = {}
         self._lock = INIT_LOCK  # compiles import numba: one lock for all one-time work (see _locks)
         #: The back end of the latest launch (a BackendChoice: ``backend``, ``device``, ``reason``).

@@ -35,8 +35,9 @@ import numpy as np
 
 from ..compiler.targets.cpu import rewrite as rw
 from ..compiler.targets.cpu.build import HostKernelInfo, host_info
-from ..errors import KernelCompileError, KernelTypingError, LaunchError
+from ..errors import KernelCompileError, KernelIndexError, KernelTypingError, LaunchError
 from ..lang import NdRange, parse_range
+from . import language
 from .base import Backend, Event
 
 __all__ = ["HostBackend", "run_host", "HostKernelInfo"]
@@ -200,6 +201,12 @@ def _call(info, args, extra, tasks, nthreads, total, name, py_func):
             f"kernel {name!r} ({rw._where(py_func)}) could not be compiled for the host with arguments "
             f"({_describe(args)}):\n{exc}"
         ) from exc
+    except IndexError as exc:  # numba's bounds check (HETERO_BOUNDSCHECK=1): as on every back end
+        raise KernelIndexError(
+            f"kernel {name!r} ({rw._where(py_func)}): {exc} (HETERO_BOUNDSCHECK=1; the host back end "
+            "stopped at the first out-of-bounds access; run it with HETERO_KERNEL_BACKEND=interpret to see "
+            "which work-item)"
+        ) from exc
     except Exception as exc:
         note = (
             f"raised in kernel {name!r} ({rw._where(py_func)}) on the host back end; run it with "
@@ -237,5 +244,7 @@ class HostBackend(Backend):
         return host_info(kernel.py_func, parse_range(rng), len(args), name=kernel.__name__, fastmath=kernel.fastmath)
 
     def launch(self, kernel, rng, args, depends_on, choice):
+        _check_args(tuple(args), kernel.__name__)
+        language.check(kernel, rng, args)
         run_host(kernel.py_func, rng, args, name=kernel.__name__, fastmath=kernel.fastmath)
         return Event()

@@ -36,9 +36,10 @@ import numpy as np
 
 from .. import lang as api
 from .._env import flag
-from ..errors import KernelCompileError, KernelRuntimeError, LaunchError
+from ..errors import KernelCompileError, KernelIndexError, KernelRuntimeError, LaunchError
 from ..compiler.analysis import workgroup_feature
 from ..lang.items import WorkItemState, kernel_style, set_current
+from . import language
 from .base import Backend, Event
 
 __all__ = ["InterpretBackend", "run_interpreted", "WorkGroup"]
@@ -296,10 +297,19 @@ def _run_item(py_func, state, item_style, nd, args, name, rng):
     try:
         value = _run_one(py_func, state, item_style, nd, args)
     except BaseException as exc:
-        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            _note(exc, _where(name, state, rng))
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        where = _where(name, state, rng)
+        if _out_of_bounds(exc):
+            raise KernelIndexError(f"{where[3:]}: {exc}") from exc
+        _note(exc, where)
         raise
     _check_return(value, name, state, rng)
+
+
+def _out_of_bounds(exc) -> bool:
+    # an index past an array's end: the same class as on the other back ends (with their bounds checks)
+    return isinstance(exc, IndexError) and not isinstance(exc, KernelIndexError)
 
 
 def _run_range(py_func, rng, args, item_style, name):
@@ -433,6 +443,8 @@ def _run_groups_threaded(py_func, rng, args, item_style, name, groups, size):
             if failures:
                 failures.sort(key=lambda f: f[0])
                 _, exc, state = failures[0]
+                if _out_of_bounds(exc):
+                    raise KernelIndexError(f"{_where(name, state, rng)[3:]}: {exc}") from exc
                 if not isinstance(exc, KernelRuntimeError):
                     _note(exc, _where(name, state, rng))
                 raise exc
@@ -452,5 +464,8 @@ class InterpretBackend(Backend):
         return None  # nothing is compiled
 
     def launch(self, kernel, rng, args, depends_on, choice):
+        flag("HETERO_BOUNDSCHECK")  # the interpreter always checks bounds; a bad value is still an error
+        host_args, _ = _to_host_args(args)  # bad arguments are refused before anything is compiled
+        language.check(kernel, rng, host_args, debug_calls=True)
         run_interpreted(kernel.py_func, rng, args, name=kernel.__name__)
         return Event()

@@ -16,7 +16,7 @@ import numpy as np
 
 from ... import cache
 
-__all__ = ["Binary", "get", "compile_binary", "with_intermediates", "signature_text", "signature_of", "TARGET"]
+__all__ = ["Binary", "get", "compile_binary", "with_intermediates", "signature_text", "signature_of", "check_language", "TARGET"]
 
 TARGET = "spirv"
 
@@ -168,6 +168,29 @@ def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck
         cache.store(name, dkey, b.spirv, meta, target=TARGET)
     memo[mkey] = b
     return b
+
+
+def check_language(py_func, name: str, memo: dict, spec_key, *, fastmath=False, small_ids=True,
+                   debug_calls=False) -> None:
+    """Raise what the SPIR-V target raises for this specialisation, whatever back end will run it.
+
+    The SPIR-V front end is the judge of the kernel language: the host and interpreter back ends
+    call this before they run a kernel, so a kernel is accepted or refused — with the same
+    exception class and message — on every back end alike. The binary it compiles is kept (a
+    later launch on a device reuses it). With ``debug_calls`` (the interpreter), ``print`` and
+    ``breakpoint()`` are allowed: checked as calls that do nothing, and that check is not kept.
+    """
+    from ....errors import KernelCompileError
+
+    try:
+        get(py_func, name, memo, spec_key, fastmath=fastmath, small_ids=small_ids)
+    except KernelCompileError:
+        if not debug_calls:
+            raise
+        from .templates import debug_calls_allowed
+
+        with debug_calls_allowed():
+            compile_binary(py_func, name, spec_key, fastmath, False, small_ids)
 
 
 def with_intermediates(py_func, name: str, memo: dict, mkey, fastmath=False) -> Binary:

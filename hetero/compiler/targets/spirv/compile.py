@@ -93,7 +93,7 @@ def _compile_error(py_func, exc: Exception) -> KernelCompileError:
     text = re.sub(r"\x1b\[[0-9;]*m", "", msg).strip()
     if not isinstance(exc, nb_errors.NumbaError):
         loc = _lowering_loc(exc)
-        text = f"{type(exc).__name__}: {text} (the construct is not supported on SYCL devices)"
+        text = f"{type(exc).__name__}: {text} (the construct is not supported in kernels)"
         if loc is not None and hasattr(loc, "filename"):
             where = f"{loc.filename}:{loc.line}"
             try:
@@ -102,7 +102,7 @@ def _compile_error(py_func, exc: Exception) -> KernelCompileError:
                 pass
     cls = KernelTypingError if isinstance(exc, nb_errors.TypingError) else KernelCompileError
     return cls(
-        f"kernel {py_func.__name__!r} ({where}) uses something the SYCL kernel language does not support:\n"
+        f"kernel {py_func.__name__!r} ({where}) uses something the kernel language does not support:\n"
         f"{text}\n"
         "Kernels may use arithmetic, comparisons, math.* and NumPy scalar functions, loops, branches, "
         "tuples, array indexing and .shape/.size/.ndim, and @hetero.device_function callees."

@@ -135,6 +135,19 @@ def lower_work_dim(context, builder, sig, args):
     return builder.zext(call_spir_func(builder, WORK_DIM, I32, [], []), I64)
 
 
+@lower(print, types.VarArg(types.Any))
+@lower(breakpoint)
+def lower_debug_call(context, builder, sig, args):
+    from .templates import debug_calls_on
+
+    if not debug_calls_on():
+        raise NotImplementedError(
+            "print() is not available in kernels on SYCL devices or the host back end; run the launch "
+            "with k.interpret[...] (or HETERO_KERNEL_BACKEND=interpret) to print from a kernel"
+        )
+    return context.get_dummy_value()
+
+
 # --- work-items --------------------------------------------------------------------------------
 
 def _make_item_dim_lowering(builtin):

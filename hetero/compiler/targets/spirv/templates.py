@@ -9,7 +9,9 @@ typed here as indexing with the item's global ids.
 
 from __future__ import annotations
 
+import contextlib
 import operator
+import threading
 
 from numba.core import types
 from numba.core.typing.templates import (
@@ -26,6 +28,36 @@ from ...rules import atomic_target as _atomic_target, constant_shape, element_dt
 from .models import WorkItemType
 
 registry = Registry()
+
+# --- debugging calls: print() and breakpoint() --------------------------------------------------
+# A kernel with them compiles for no device; the interpreter back end runs them (its documented
+# debugging feature), and checks the rest of the kernel against this target with them typed as
+# calls that do nothing (``debug_calls_allowed``).
+
+_debug = threading.local()
+
+
+@contextlib.contextmanager
+def debug_calls_allowed():
+    """While active (one thread): ``print`` and ``breakpoint`` type as calls that do nothing."""
+    old = getattr(_debug, "on", False)
+    _debug.on = True
+    try:
+        yield
+    finally:
+        _debug.on = old
+
+
+def debug_calls_on() -> bool:
+    return getattr(_debug, "on", False)
+
+
+@registry.register_global(breakpoint)
+class BreakpointTemplate(AbstractTemplate):
+    key = breakpoint
+
+    def generic(self, args, kws):
+        return signature(types.none) if debug_calls_on() and not args and not kws else None
 
 
 def _dim_type(arg):
