@@ -20,12 +20,12 @@ def _cmd_devices(args) -> int:
         }
         print(json.dumps(out, indent=2))
         return 0
-    print(f"{'':2}{'filter string':<16} {'kind':<11} {'backend':<11} {'memory':>10} {'CUs':>4} {'fp64':<5} name")
+    print(f"{'':2}{'filter string':<16} {'kind':<11} {'SYCL backend':<12} {'memory':>10} {'CUs':>4} {'fp64':<5} name")
     for d in devs:
         mark = "*" if d == default else " "
         mem = hetero._device._fmt_bytes(d.global_mem_size)
         print(
-            f"{mark} {d.filter_string:<16} {d.kind:<11} {d.backend:<11} {mem:>10} {d.max_compute_units:>4} "
+            f"{mark} {d.filter_string:<16} {d.kind:<11} {d.sycl_backend:<12} {mem:>10} {d.max_compute_units:>4} "
             f"{'yes' if d.has_fp64 else 'no':<5} {d.name}"
         )
     print(f"\ndefault: {default.filter_string} — {why}")

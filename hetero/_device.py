@@ -104,7 +104,9 @@ class Device:
         return d.device_type.name
 
     @property
-    def backend(self) -> str:
+    def sycl_backend(self) -> str:
+        """The SYCL runtime's plug-in for the device (``opencl``, ``level_zero``, ``cuda``), or
+        ``host``. Not to be confused with a kernel back end (``k.last_backend``)."""
         if self.is_host:
             return "host"
         return self._sycl_device.backend.name
@@ -164,7 +166,7 @@ class Device:
             f"{self.filter_string}",
             f"  name:          {self.name}",
             f"  kind:          {self.kind}",
-            f"  backend:       {self.backend}",
+            f"  SYCL backend:  {self.sycl_backend}",
             f"  memory:        {_fmt_bytes(self.global_mem_size)}",
             f"  compute units: {self.max_compute_units}",
             f"  fp64:          {'yes' if self.has_fp64 else 'no'}",
@@ -184,7 +186,7 @@ class Device:
             "filter_string": self.filter_string,
             "name": self.name,
             "kind": self.kind,
-            "backend": self.backend,
+            "sycl_backend": self.sycl_backend,
             "global_mem_size": self.global_mem_size,
             "max_compute_units": self.max_compute_units,
             "has_fp64": self.has_fp64,
@@ -222,7 +224,7 @@ def _sycl_devices() -> list[Device]:
                     found = [Device(d) for d in dpctl.get_devices()]
                 except Exception:  # a broken runtime must not break hetero's host path
                     found = []
-            if not any(d.backend == "opencl" and d.kind == "cpu" for d in found):
+            if not any(d.sycl_backend == "opencl" and d.kind == "cpu" for d in found):
                 _warn_if_driver_missed()
             _sycl_devices_cache = found
         return list(_sycl_devices_cache)
@@ -304,7 +306,7 @@ def _match_term(term: str, sycl_devs: list[Device]) -> list[Device]:
             f"or a comma-separated fall-back list such as 'gpu,cpu,host'.\n{_available_text()}"
         ) from None
     matches = [
-        d for d in sycl_devs if (backend is None or d.backend == backend) and (kind is None or d.kind == kind)
+        d for d in sycl_devs if (backend is None or d.sycl_backend == backend) and (kind is None or d.kind == kind)
     ]
     if index is not None:
         matches = matches[index : index + 1]

@@ -33,9 +33,9 @@ def test_device_properties(device):
     d = device.as_dict()
     assert d["filter_string"] == device.filter_string and d["kind"] == device.kind
     if device.is_host:
-        assert device.backend == "host" and device.sycl_device is None and device.sycl_queue is None
+        assert device.sycl_backend == "host" and device.sycl_device is None and device.sycl_queue is None
     else:
-        assert device.backend == device.sycl_device.backend.name
+        assert device.sycl_backend == device.sycl_device.backend.name
         assert device.sycl_queue.sycl_device == device.sycl_device
 
 
@@ -85,10 +85,10 @@ def test_select_device_accepts_device_and_sycl_objects(sycl_device):
 
 @pytest.mark.parametrize("spec", ["cpu", "opencl:cpu", "opencl:cpu:0", "cpu:0", "opencl", "*:cpu", "OpenCL:CPU"])
 def test_select_cpu_specs(spec):
-    if not any(d.kind == "cpu" and d.backend == "opencl" for d in SYCL_DEVICES):
+    if not any(d.kind == "cpu" and d.sycl_backend == "opencl" for d in SYCL_DEVICES):
         pytest.skip("no OpenCL CPU device on this machine")
     d = hetero.select_device(spec)
-    assert d.kind == "cpu" and d.backend == "opencl"
+    assert d.kind == "cpu" and d.sycl_backend == "opencl"
 
 
 def test_fallback_list_takes_first_available():

@@ -13,7 +13,7 @@ from hetero import _bootstrap
 
 from .conftest import BLOCK_SYCL, SYCL_DEVICES
 
-HAS_OPENCL_CPU = any(d.backend == "opencl" and d.kind == "cpu" for d in SYCL_DEVICES)
+HAS_OPENCL_CPU = any(d.sycl_backend == "opencl" and d.kind == "cpu" for d in SYCL_DEVICES)
 needs_opencl_cpu = pytest.mark.skipif(not HAS_OPENCL_CPU, reason="no OpenCL CPU device on this machine")
 needs_driver = pytest.mark.skipif(
     _bootstrap.find_opencl_cpu_driver() is None, reason="the pip Intel OpenCL CPU driver is not installed here"
