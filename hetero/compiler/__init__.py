@@ -1,34 +1,21 @@
-"""hetero's kernel compiler, SYCL back end.
+"""hetero's kernel compiler: Python → numba typed IR → LLVM IR → a target's binary.
 
-The data path, one module per step:
+Shared by every target:
 
-``models.py`` / ``typing.py`` / ``lowering.py`` / ``mathlib.py``
-    what the kernel language means on the SYCL target: array layout with
-    address spaces (arguments in global memory, ``local_array`` /
-    ``LocalAccessor`` in local memory, ``private_array`` in private memory), the
-    typing and the OpenCL-builtin lowering of the in-kernel functions of
-    ``hetero.kernel_api`` (ids, groups, barriers as ``__spirv_ControlBarrier``,
-    atomics as ``atomicrmw`` / ``cmpxchg`` loops), ``math.*`` and NumPy scalar
-    functions as OpenCL.std calls;
-``target.py``
-    the numba target that ties them together (typing context, target context,
-    calling convention, dispatcher for ``@overload`` implementations);
-``compile.py``
-    Python function → numba typed IR → LLVM IR with a ``spir_kernel`` entry
-    (and which array arguments the kernel writes);
-``spirv.py``
-    LLVM IR → linked, internalised, ``convergent``, O3, checked for what would
-    abort LLVM → SPIR-V;
+``analysis.py``
+    which launch arguments a kernel may write (from numba's typed IR, with the
+    in-kernel functions that write an argument listed in ``hetero.lang.table``),
+    and whether a kernel needs work-groups (from its bytecode);
+``rules.py``
+    typing rules every target applies with the same messages (atomic targets,
+    constant shapes, element types);
 ``cache.py``
-    SPIR-V on disk (``HETERO_CACHE_DIR``), atomic writes, verified reads;
-``launch.py``
-    argument classification and packing, ordering with dpnp work through
-    dpctl's ``SequentialOrderManager``, events, ``synchronize``, bounds-check flags;
-``kernel.py``
-    the ``Kernel`` object users hold: specialisations in memory, programs per
-    SYCL context, launches, device capability checks (64-bit atomics, local
-    memory size), ``inspect_*``.
+    compiled binaries on disk (``HETERO_CACHE_DIR``), keyed by target, atomic
+    writes, verified reads.
 
-Importing ``kernel.py``, ``launch.py`` or ``cache.py`` needs neither numba nor a
-SYCL runtime: a launch whose SPIR-V is cached on disk never imports numba.
+One folder per target under ``targets/``: ``spirv/`` (SYCL devices; also the judge
+of the kernel language for the host and interpreter back ends) and ``cpu/`` (the
+host back end). Nothing here imports a runtime (dpctl, dpnp) or a back end;
+importing ``cache.py`` or ``targets/spirv/binary.py`` needs no numba, so a launch
+whose binary is on disk never loads the compiler.
 """
