@@ -18,7 +18,7 @@ import numpy as np
 
 from ..lang import DeviceFunction, row_of, table
 
-__all__ = ["written_arrays", "workgroup_feature"]
+__all__ = ["written_arrays", "workgroup_feature", "function_environment"]
 
 
 _READONLY_CALLS = ("len",)
@@ -112,7 +112,8 @@ _OFF_HOST_METHODS = frozenset(r.name for r in table.TABLE if r.owner in ("Item",
 _features: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
-def _globals_and_cells(py_func) -> dict:
+def function_environment(py_func) -> dict:
+    """What the function's free names mean: its closure cells over its globals."""
     env = dict(py_func.__globals__)
     code = py_func.__code__
     for name, cell in zip(code.co_freevars, py_func.__closure__ or ()):
@@ -127,7 +128,7 @@ def _scan(py_func, seen) -> str | None:
     if py_func in seen:
         return None
     seen.add(py_func)
-    env = _globals_and_cells(py_func)
+    env = function_environment(py_func)
     codes = [py_func.__code__]
     # Resolve dotted names (hetero.barrier, kapi.local_array) one attribute at a time.
     while codes:

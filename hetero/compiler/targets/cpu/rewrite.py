@@ -42,6 +42,7 @@ import weakref
 from .... import lang
 from ....errors import KernelCompileError, KernelTypingError, WorkgroupFeatureError
 from ....lang import table
+from ...analysis import function_environment
 
 CTX = "__hetero_ctx"
 
@@ -80,18 +81,6 @@ def _parse(py_func, what: str):
     for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs:
         a.annotation = None
     return fdef
-
-
-def _environment(py_func) -> dict:
-    """What the function's free names mean: its closure over its globals."""
-    env = dict(py_func.__globals__)
-    code = py_func.__code__
-    for name, cell in zip(code.co_freevars, py_func.__closure__ or ()):
-        try:
-            env[name] = cell.cell_contents
-        except ValueError:  # an empty cell
-            pass
-    return env
 
 
 def _local_names(fdef: ast.FunctionDef) -> set:
@@ -273,7 +262,7 @@ def rewrite(py_func, *, what: str, item_style: bool, ndim: int, nd: bool) -> Rew
         raise KernelCompileError(
             f"{what} {py_func.__name__!r} ({_where(py_func)}) must take only positional parameters"
         )
-    env = _environment(py_func)
+    env = function_environment(py_func)
     params = fdef.args.posonlyargs + fdef.args.args
     item_param = params[0].arg if item_style and params else None
     callees: dict = {}
