@@ -27,8 +27,10 @@ _READONLY_CALLS = ("len",)
 def written_arrays(cres, offset: int, nargs: int) -> frozenset:
     """Indices of launch arguments (arrays) that the kernel may write.
 
-    An array is written when a ``setitem`` targets it or a view of it, or when
-    it (or a view) is passed to a call we cannot see into — conservatively.
+    An array is written when a ``setitem`` targets it, a view of it, or anything that holds
+    it (a tuple of arrays, an element of one), or when any of those is passed to a call we
+    cannot see into — conservatively: a launch that copies back too much is slower, one that
+    copies back too little is wrong.
     """
     from numba.core import ir as nir, types
 
@@ -44,29 +46,34 @@ def written_arrays(cres, offset: int, nargs: int) -> frozenset:
     def get(name):
         return alias.get(name, set())
 
+    def holds_array(ty) -> bool:
+        # arrays, and values that carry arrays inside (tuples of arrays, nested tuples)
+        if isinstance(ty, types.Array):
+            return True
+        if isinstance(ty, types.BaseTuple):
+            return any(holds_array(t) for t in ty.types)
+        return False
+
+    # A value that holds an array and is computed from aliased values may be (a view of) any of
+    # them: conservatively, it aliases every aliased input of its expression. When unsure, copy back.
     changed = True
     while changed:
         changed = False
         for st in assigns:
             tgt = st.target.name
+            if not holds_array(typemap.get(tgt)):
+                continue
             v = st.value
             src: set[int] = set()
             if isinstance(v, nir.Arg):
                 idx = v.index - offset
-                if 0 <= idx < nargs and isinstance(typemap.get(tgt), types.Array):
+                if 0 <= idx < nargs:
                     src = {idx}
             elif isinstance(v, nir.Var):
                 src = get(v.name)
-            elif isinstance(v, nir.Expr) and isinstance(typemap.get(tgt), types.Array):
-                if v.op in ("getitem", "static_getitem", "getattr"):
-                    src = get(v.value.name)
-                elif v.op == "phi":
-                    for iv in v.incoming_values:
-                        if isinstance(iv, nir.Var):
-                            src |= get(iv.name)
-                elif v.op == "call":
-                    for a in v.args:
-                        src |= get(a.name)
+            elif isinstance(v, nir.Expr):
+                for var in v.list_vars():
+                    src |= get(var.name)
             if src - get(tgt):
                 alias.setdefault(tgt, set()).update(src)
                 changed = True

@@ -63,13 +63,30 @@ def _dist_version(pkg: str) -> str:
         return "?"
 
 
+def _compiler_digest() -> str:
+    """A hash of hetero's own compiler and language source: an edit to either (a fix to the
+    written-arrays analysis, say) makes every cached binary stale, even at the same version."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    h = hashlib.sha256()
+    for sub in ("compiler", "lang"):
+        for dirpath, dirnames, filenames in os.walk(os.path.join(root, sub)):
+            dirnames.sort()
+            for fn in sorted(filenames):
+                if fn.endswith(".py"):
+                    path = os.path.join(dirpath, fn)
+                    h.update(os.path.relpath(path, root).encode())
+                    with open(path, "rb") as f:
+                        h.update(f.read())
+    return h.hexdigest()[:16]
+
+
 def versions() -> str:
-    """hetero / numba / llvmlite / Python versions, part of every cache key."""
+    """hetero (version and compiler source) / numba / llvmlite / Python versions, part of every cache key."""
     global _versions
     if _versions is None:
         from .._version import __version__
 
-        parts = [f"python={sys.version_info[:3]}", f"hetero={__version__}"]
+        parts = [f"python={sys.version_info[:3]}", f"hetero={__version__}", f"compiler={_compiler_digest()}"]
         parts += [f"{pkg}={_dist_version(pkg)}" for pkg in ("numba", "llvmlite")]
         _versions = ";".join(parts)
     return _versions
