@@ -68,6 +68,7 @@ from .errors import (
     FallbackWarning,
     HeteroError,
     HeteroWarning,
+    KernelAssertionError,
     KernelCompileError,
     KernelIndexError,
     KernelRuntimeError,

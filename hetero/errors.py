@@ -18,6 +18,7 @@ __all__ = [
     "LaunchError",
     "KernelIndexError",
     "KernelRuntimeError",
+    "KernelAssertionError",
     "WorkgroupFeatureError",
     "UnsupportedDtypeError",
     "SyclUnavailableError",
@@ -64,6 +65,11 @@ class KernelIndexError(HeteroError, IndexError):
 class KernelRuntimeError(HeteroError, RuntimeError):
     """A kernel broke a rule of the kernel language while it ran (for example a barrier that not
     every work-item of its group reached)."""
+
+
+class KernelAssertionError(HeteroError, AssertionError):
+    """An ``assert`` in a kernel failed: the first failing work-item's message, the kernel, its
+    file:line and the work-item's id (raised at the next synchronisation on devices)."""
 
 
 class WorkgroupFeatureError(LaunchError):

@@ -61,3 +61,55 @@ def test_the_cache_key_covers_the_compiler_source(monkeypatch):
     monkeypatch.setattr(cache, "_versions", None)
     monkeypatch.setattr(cache, "_compiler_digest", lambda: "an-edited-compiler")
     assert cache.key(f, parts, target="spirv") != before
+
+
+# In a module of their own: pytest rewrites the assert statements of test modules.
+from tests._raising_kernels import asserts_non_negative, raises_on_negative  # noqa: E402
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_assert_in_a_kernel_is_a_kernel_assertion_error(backend):
+    a = np.arange(6.0)
+    a[3] = -1
+    out = np.zeros(6)
+    with pytest.raises(hetero.KernelAssertionError, match="negative input") as info:
+        _launch(backend, asserts_non_negative, 6, a, out)
+    assert isinstance(info.value, AssertionError) and "asserts_non_negative" in str(info.value)
+    if backend != "host":  # the host back end stops its threads at the first failure: no work-item id
+        assert "3" in str(info.value)
+    out = np.zeros(6)
+    _launch(backend, asserts_non_negative, 6, np.arange(6.0), out)  # passing: no error, right answer
+    np.testing.assert_array_equal(out, 2 * np.arange(6.0))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_raise_in_a_kernel_raises_that_class(backend):
+    a = np.arange(4.0)
+    a[1] = -5
+    with pytest.raises(ValueError, match="no negatives here"):
+        _launch(backend, raises_on_negative, 4, a, np.zeros(4))
+
+
+@pytest.mark.skipif(not SYCL_DEVICES, reason="no SYCL device on this machine")
+def test_a_device_launch_reports_the_assertion_at_the_next_synchronisation():
+    dev = SYCL_DEVICES[0]
+    a = np.arange(8.0)
+    a[5] = -1
+    x = hetero.asarray(a, device=dev)
+    y = hetero.zeros(8, device=dev)
+    ev = asserts_non_negative.submit(8, x, y)
+    with pytest.raises(hetero.KernelAssertionError, match="work-item 5"):
+        ev.wait()
+    asserts_non_negative[8](x, y)  # returns at once; the failure waits for a synchronisation
+    with pytest.raises(hetero.KernelAssertionError, match="negative input"):
+        hetero.synchronize()
+    hetero.synchronize()  # reported once
+
+
+def test_kernels_without_assert_or_raise_carry_no_error_flag():
+    from hetero.compiler.analysis import raises
+
+    v = np.zeros(4)
+    assert not write_through_a_tuple.compile(4, v, v, target="spirv").flagged
+    assert asserts_non_negative.compile(4, v, v, target="spirv").flagged
+    assert raises(raises_on_negative.py_func) and not raises(write_through_a_tuple.py_func)

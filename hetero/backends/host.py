@@ -35,7 +35,7 @@ import numpy as np
 
 from ..compiler.targets.cpu import rewrite as rw
 from ..compiler.targets.cpu.build import HostKernelInfo, host_info
-from ..errors import KernelCompileError, KernelIndexError, KernelTypingError, LaunchError
+from ..errors import KernelAssertionError, KernelCompileError, KernelIndexError, KernelTypingError, LaunchError
 from ..lang import NdRange, parse_range
 from . import language
 from .base import Backend, Event
@@ -206,6 +206,13 @@ def _call(info, args, extra, tasks, nthreads, total, name, py_func):
             f"kernel {name!r} ({rw._where(py_func)}): {exc} (HETERO_BOUNDSCHECK=1; the host back end "
             "stopped at the first out-of-bounds access; run it with HETERO_KERNEL_BACKEND=interpret to see "
             "which work-item)"
+        ) from exc
+    except AssertionError as exc:
+        if isinstance(exc, KernelAssertionError):
+            raise
+        raise KernelAssertionError(
+            f"kernel {name!r} ({rw._where(py_func)}): {exc or 'assertion failed'} (on the host back end; run it "
+            "with HETERO_KERNEL_BACKEND=interpret to see which work-item)"
         ) from exc
     except Exception as exc:
         note = (

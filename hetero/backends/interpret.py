@@ -36,7 +36,7 @@ import numpy as np
 
 from .. import lang as api
 from .._env import flag
-from ..errors import KernelCompileError, KernelIndexError, KernelRuntimeError, LaunchError
+from ..errors import KernelAssertionError, KernelCompileError, KernelIndexError, KernelRuntimeError, LaunchError
 from ..compiler.analysis import workgroup_feature
 from ..lang.items import WorkItemState, kernel_style, set_current
 from . import language
@@ -300,16 +300,22 @@ def _run_item(py_func, state, item_style, nd, args, name, rng):
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
         where = _where(name, state, rng)
-        if _out_of_bounds(exc):
-            raise KernelIndexError(f"{where[3:]}: {exc}") from exc
+        converted = _as_kernel_error(exc, where)
+        if converted is not None:
+            raise converted from exc
         _note(exc, where)
         raise
     _check_return(value, name, state, rng)
 
 
-def _out_of_bounds(exc) -> bool:
-    # an index past an array's end: the same class as on the other back ends (with their bounds checks)
-    return isinstance(exc, IndexError) and not isinstance(exc, KernelIndexError)
+def _as_kernel_error(exc, where: str):
+    """The class every back end raises for this failure, or None to keep the exception as it is:
+    an index past an array's end is a KernelIndexError, a failed ``assert`` a KernelAssertionError."""
+    if isinstance(exc, IndexError) and not isinstance(exc, KernelIndexError):
+        return KernelIndexError(f"{where[3:]}: {exc}")
+    if isinstance(exc, AssertionError) and not isinstance(exc, KernelAssertionError):
+        return KernelAssertionError(f"{where[3:]}: {exc or 'assertion failed'}")
+    return None
 
 
 def _run_range(py_func, rng, args, item_style, name):
@@ -443,8 +449,9 @@ def _run_groups_threaded(py_func, rng, args, item_style, name, groups, size):
             if failures:
                 failures.sort(key=lambda f: f[0])
                 _, exc, state = failures[0]
-                if _out_of_bounds(exc):
-                    raise KernelIndexError(f"{_where(name, state, rng)[3:]}: {exc}") from exc
+                converted = _as_kernel_error(exc, _where(name, state, rng))
+                if converted is not None:
+                    raise converted from exc
                 if not isinstance(exc, KernelRuntimeError):
                     _note(exc, _where(name, state, rng))
                 raise exc

@@ -173,7 +173,7 @@ class SyclBackend(Backend):
                 f"the SYCL runtime of {queue.sycl_device.filter_string} could not build kernel "
                 f"{kernel.__name__!r} ({binary.signature_text(sig, style)}): {exc}"
             ) from exc
-        checker = _sub.BoundsChecker(kernel.__name__, comp.errors, queue, rng.ndim) if bc else None
+        checker = _sub.BoundsChecker(kernel.__name__, comp.errors, queue, rng.ndim) if comp.flagged else None
         # classify() packs for fp64 devices; elsewhere Python floats travel as float32
         return _Plan(sycl_kernel, None if fp64 else _sub.make_packer(sig, fp64), comp.written, checker)
 

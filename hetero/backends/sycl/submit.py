@@ -13,6 +13,7 @@ the kernel is known to have finished.
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import threading
 import weakref
@@ -23,7 +24,7 @@ import numpy as np
 from ... import _sycl
 from ..._arrays import _device_array_types
 from ..._env import flag
-from ...errors import HeteroError, KernelIndexError, LaunchError
+from ...errors import KernelAssertionError, KernelIndexError, KernelRuntimeError, LaunchError
 from ...lang import LocalAccessor as _LocalAccessor, NdRange
 from ..base import Event
 
@@ -295,7 +296,9 @@ class BoundsChecker:
         _checkers[id(self)] = self
 
     def check(self):
-        """Raise KernelIndexError if a launch since the last check failed (call after waiting)."""
+        """Raise what the first failing work-item of the launches since the last check raised (call
+        after waiting): KernelIndexError for an out-of-bounds index, KernelAssertionError for an
+        ``assert``, the builtin exception a ``raise`` named (else KernelRuntimeError)."""
         _checkers.pop(id(self), None)
         vals = np.frombuffer(self.flag.copy_to_host(), dtype=np.int64)
         code = int(vals[0])
@@ -306,13 +309,19 @@ class BoundsChecker:
         exc_name, msg, fname, line = self.errors.get(code, ("Exception", "an exception was raised", None, None))
         where = f" at {fname}:{line}" if fname else ""
         item = ids[0] if len(ids) == 1 else ids
-        text = (
-            f"kernel {self.kernel_name!r}{where}: {msg or exc_name} in work-item {item} "
-            "(HETERO_BOUNDSCHECK=1; the access was skipped, nothing outside the array was written)"
-        )
         if exc_name == "IndexError":
-            raise KernelIndexError(text)
-        raise HeteroError(f"{exc_name} raised in {text}")
+            raise KernelIndexError(
+                f"kernel {self.kernel_name!r}{where}: {msg or exc_name} in work-item {item} "
+                "(HETERO_BOUNDSCHECK=1; the access was skipped, nothing outside the array was written)"
+            )
+        text = (f"kernel {self.kernel_name!r}{where}, work-item {item}: {msg or exc_name} (the work-item stopped "
+                "there; other work-items ran on)")
+        if exc_name == "AssertionError":
+            raise KernelAssertionError(text)
+        cls = getattr(builtins, exc_name, None)
+        if isinstance(cls, type) and issubclass(cls, Exception) and not issubclass(cls, (OSError, UnicodeError)):
+            raise cls(text)
+        raise KernelRuntimeError(f"{exc_name} raised in {text}")
 
 
 def check_all() -> None:

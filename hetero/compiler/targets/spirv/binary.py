@@ -34,14 +34,17 @@ class Binary:
     errors : with bounds checks, status code -> (exception name, message, file, line)
     atomics : element types of the atomics the kernel uses (64-bit ones need device support)
     local_bytes : local memory of its ``local_array`` calls
+    flagged : the entry takes an error-flag argument (bounds checks, or an ``assert`` / ``raise``)
     """
 
-    __slots__ = ("entry", "written", "spirv", "typed_ir", "llvm_ir", "source", "errors", "atomics", "local_bytes")
+    __slots__ = ("entry", "written", "spirv", "typed_ir", "llvm_ir", "source", "errors", "atomics", "local_bytes",
+                 "flagged")
 
     def __init__(
         self, entry, written, spirv, typed_ir="", llvm_ir="", source="compiled", errors=None, atomics=(),
-        local_bytes=0,
+        local_bytes=0, flagged=False,
     ):
+        self.flagged = bool(flagged)
         self.atomics = frozenset(atomics)
         self.local_bytes = int(local_bytes)
         self.entry = entry
@@ -117,14 +120,18 @@ def compile_binary(py_func, name: str, spec_key, fastmath=False, boundscheck=Fal
     sig, item, ndim = spec_key[:3]
     argtypes = tuple(numba_type(s) for s in sig)
     item_t = WorkItemType(item[1], item[0] == "nditem") if item else None
+    from ...analysis import raises
+
+    flagged = bool(boundscheck) or raises(py_func)
     spec = compile_specialisation(
-        py_func, argtypes, item_t, ndim, fastmath=fastmath, boundscheck=boundscheck, small_ids=small_ids
+        py_func, argtypes, item_t, ndim, fastmath=fastmath, boundscheck=boundscheck, small_ids=small_ids,
+        report_errors=flagged,
     )
     code = py_func.__code__
     spv, llvm_ir = emit.to_spirv(spec.modules, spec.entry, kernel_name=name,
                                  where=f"{code.co_filename}:{code.co_firstlineno}")
     return Binary(spec.entry, spec.written, spv, spec.typed_ir, llvm_ir, errors=spec.errors, atomics=spec.atomics,
-                  local_bytes=spec.local_bytes)
+                  local_bytes=spec.local_bytes, flagged=flagged)
 
 
 def spec_key(sig, style, rng):
@@ -158,13 +165,14 @@ def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck
             spv, meta = found
             errors = {int(k): tuple(v) for k, v in meta.get("errors", {}).items()}
             b = Binary(meta["entry"], meta["written"], spv, source="disk cache", errors=errors,
-                       atomics=meta.get("atomics", ()), local_bytes=meta.get("local_bytes", 0))
+                       atomics=meta.get("atomics", ()), local_bytes=meta.get("local_bytes", 0),
+                       flagged=meta.get("flagged", False))
             memo[mkey] = b
             return b
     b = compile_binary(py_func, name, spec_key, fastmath, *opts)
     if dkey is not None:
         meta = {"entry": b.entry, "written": sorted(b.written), "errors": b.errors, "atomics": sorted(b.atomics),
-                "local_bytes": b.local_bytes}
+                "local_bytes": b.local_bytes, "flagged": b.flagged}
         cache.store(name, dkey, b.spirv, meta, target=TARGET)
     memo[mkey] = b
     return b

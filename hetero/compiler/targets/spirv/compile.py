@@ -140,25 +140,27 @@ def compile_specialisation(
     fastmath=False,
     boundscheck=False,
     small_ids=False,
+    report_errors=False,
 ):
     """Type and lower ``py_func`` for ``argtypes`` (launch arguments) on an ``ndim``-D launch.
 
     ``item`` is the work-item type for an item-style kernel, else None. With
-    ``boundscheck`` every array index is checked and the entry takes one more
-    argument: a global ``i64[4]`` error flag (status code, then the work-item's
+    ``boundscheck`` every array index is checked. With ``boundscheck`` or
+    ``report_errors`` (the kernel has an ``assert`` or a ``raise``) the entry takes one
+    more argument: a global ``i64[4]`` error flag (status code, then the work-item's
     ids), written by the first work-item that fails. ``small_ids`` promises a launch of
     fewer than 2**31 work-items (ids are then marked as such for the device compiler).
     """
     from .lowering import id_bound, record_features
 
     with address_space_helpers(), id_bound(31 if small_ids else 63), record_features() as used:
-        spec = _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck)
+        spec = _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck, report_errors)
     spec.atomics = frozenset(used["atomics"])
     spec.local_bytes = used["local_bytes"]
     return spec
 
 
-def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck):
+def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck, report_errors=False):
     inline_budget.reset()
     with target_override(TARGET_NAME):
         tctx = sycl_target.typing_context
@@ -184,7 +186,8 @@ def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck
                 "array argument instead."
             )
         entry = specialisation_name(py_func, argtypes, item, ndim)
-        wrapper = _entry_module(cctx, cres, entry, full, item is not None, ndim if boundscheck else 0)
+        flagged = boundscheck or report_errors
+        wrapper = _entry_module(cctx, cres, entry, full, item is not None, ndim if flagged else 0)
         cres.library.finalize()
         modules = [wrapper] + cres.library.all_modules()
         try:
