@@ -152,3 +152,47 @@ def test_interpreter_with_local_accessor_needs_no_sycl_runtime(clean_env, tmp_pa
     r = clean_env(f"exec(open({str(prog)!r}).read())", env={"HETERO_KERNEL_BACKEND": "interpret"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.split("]")[0] + "]" == "[3.0, 2.0, 1.0, 0.0]" and r.stdout.split()[-1] == "interpret"
+
+
+@hetero.kernel
+def item_indexed_3d(i, a):
+    x, y, z = i[0], i[1], i[2]
+    a[x, y, z] = x * 100 + y * 10 + z
+
+
+@hetero.kernel
+def item_unpacked_2d(it, a):
+    x, y = it
+    a[x, y] = x * 10 + y
+
+
+@hetero.kernel
+def item_indexed_1d(i, a):
+    a[i] = i[0] + i + i[-1]  # a 1-D item is an integer that also indexes like the 1-tuple of its id
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_items_index_and_unpack_as_tuples(backend):
+    a = np.zeros((2, 3, 4))
+    launch(backend, item_indexed_3d, (2, 3, 4), a)
+    g = np.indices((2, 3, 4))
+    np.testing.assert_array_equal(a, g[0] * 100 + g[1] * 10 + g[2])
+    b = np.zeros((3, 4))
+    launch(backend, item_unpacked_2d, (3, 4), b)
+    g = np.indices((3, 4))
+    np.testing.assert_array_equal(b, g[0] * 10 + g[1])
+    c = np.zeros(5)
+    launch(backend, item_indexed_1d, 5, c)
+    np.testing.assert_array_equal(c, 3 * np.arange(5))
+
+
+@hetero.kernel
+def item_unpacked_wrongly(it, a):
+    x, y, z = it
+    a[x, y] = z
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_unpacking_an_item_into_too_many_names_is_an_error(backend):
+    with pytest.raises((ValueError, hetero.KernelTypingError)):
+        launch(backend, item_unpacked_wrongly, (2, 2), np.zeros((2, 2)))

@@ -165,12 +165,22 @@ def _item_methods(src) -> dict:
 
 # An item-style kernel indexes with its work-item (`c[i]`) and computes with it in 1-D (`i + 1`):
 # the interpreter's items are an int (1-D) or a tuple (N-D) that also have the Item / NdItem methods.
+def _int_as_tuple() -> dict:
+    # A 1-D item is an int (it indexes and computes like one) that also indexes like the 1-tuple
+    # of its id, as on the compiled back ends: i[0]
+    def getitem(self, d):
+        return (int(self),)[d]
+
+    return {"__getitem__": getitem}
+
+
 _ITEM_CLASSES = {
     (base, nd): type(
         f"{'NdItem' if nd else 'Item'}",
         (base,),
-        {**_item_methods(api.NdItem if nd else api.Item), "__module__": __name__,
-         "__doc__": "A work-item of an interpreted launch (see hetero.kernel_api.Item / NdItem)."},
+        {**_item_methods(api.NdItem if nd else api.Item), **(_int_as_tuple() if base is int else {}),
+         "__module__": __name__,
+         "__doc__": "A work-item of an interpreted launch (see hetero.Item / hetero.NdItem)."},
     )
     for base in (int, tuple)
     for nd in (False, True)

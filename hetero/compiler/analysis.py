@@ -18,7 +18,7 @@ import numpy as np
 
 from ..lang import DeviceFunction, row_of, table
 
-__all__ = ["written_arrays", "workgroup_feature", "function_environment", "raises"]
+__all__ = ["written_arrays", "workgroup_feature", "function_environment"]
 
 
 _READONLY_CALLS = ("len",)
@@ -182,42 +182,4 @@ def workgroup_feature(py_func) -> str | None:
         pass
     found = _scan(py_func, set())
     _features[py_func] = found
-    return found
-
-
-# --- does a kernel raise? -------------------------------------------------------------------
-
-_raises: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def raises(py_func, _seen=None) -> bool:
-    """Whether a kernel (or a device function it calls) has an ``assert`` or a ``raise``.
-
-    Such kernels report the first failing work-item at the next synchronisation (an error
-    flag the kernel writes); kernels without them carry no flag and pay nothing.
-    """
-    try:
-        return _raises[py_func]
-    except KeyError:
-        pass
-    seen = set() if _seen is None else _seen
-    if py_func in seen:
-        return False
-    seen.add(py_func)
-    env = function_environment(py_func)
-    found = False
-    codes = [py_func.__code__]
-    while codes and not found:
-        code = codes.pop()
-        codes.extend(c for c in code.co_consts if hasattr(c, "co_code"))
-        for ins in dis.get_instructions(code):
-            if ins.opname in ("RAISE_VARARGS", "LOAD_ASSERTION_ERROR"):
-                found = True
-                break
-            if ins.opname in ("LOAD_GLOBAL", "LOAD_DEREF") and isinstance(env.get(ins.argval), DeviceFunction):
-                if raises(env[ins.argval].py_func, seen):
-                    found = True
-                    break
-    if _seen is None:
-        _raises[py_func] = found
     return found

@@ -175,6 +175,19 @@ class _Rewriter(ast.NodeTransformer):
             return ast.copy_location(ast.Constant(self.ndim), node)
         return node
 
+    def _is_item(self, node) -> bool:
+        return self.item_param is not None and isinstance(node, ast.Name) and node.id == self.item_param
+
+    def _as_tuple(self, node):
+        return ast.copy_location(ast.Tuple([ast.Name(self.item_param, ast.Load())], ast.Load()), node)
+
+    def visit_Subscript(self, node):
+        # A 1-D work-item is an integer here, but indexes like the 1-tuple of its id: i[0]
+        self.generic_visit(node)
+        if self.ndim == 1 and self._is_item(node.value) and isinstance(node.ctx, ast.Load):
+            node.value = self._as_tuple(node.value)
+        return node
+
     def visit_Call(self, node):
         self.generic_visit(node)
         func = node.func

@@ -115,23 +115,19 @@ def compile_binary(py_func, name: str, spec_key, fastmath=False, boundscheck=Fal
     """Compile one specialisation (numba typing and lowering, LLVM's SPIR-V back end)."""
     from . import emit
     from .compile import compile_specialisation
-    from .models import WorkItemType
+    from .models import work_item_type
 
     sig, item, ndim = spec_key[:3]
     argtypes = tuple(numba_type(s) for s in sig)
-    item_t = WorkItemType(item[1], item[0] == "nditem") if item else None
-    from ...analysis import raises
-
-    flagged = bool(boundscheck) or raises(py_func)
+    item_t = work_item_type(item[1], item[0] == "nditem") if item else None
     spec = compile_specialisation(
-        py_func, argtypes, item_t, ndim, fastmath=fastmath, boundscheck=boundscheck, small_ids=small_ids,
-        report_errors=flagged,
+        py_func, argtypes, item_t, ndim, fastmath=fastmath, boundscheck=boundscheck, small_ids=small_ids
     )
     code = py_func.__code__
     spv, llvm_ir = emit.to_spirv(spec.modules, spec.entry, kernel_name=name,
                                  where=f"{code.co_filename}:{code.co_firstlineno}")
     return Binary(spec.entry, spec.written, spv, spec.typed_ir, llvm_ir, errors=spec.errors, atomics=spec.atomics,
-                  local_bytes=spec.local_bytes, flagged=flagged)
+                  local_bytes=spec.local_bytes, flagged=spec.flagged)
 
 
 def spec_key(sig, style, rng):

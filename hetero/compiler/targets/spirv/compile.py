@@ -46,6 +46,7 @@ class Specialisation:
     # element types (str) of the atomics the kernel uses (64-bit ones need device support)
     atomics: frozenset = frozenset()
     local_bytes: int = 0  # local memory of its local_array calls
+    flagged: bool = False  # the entry takes the error flag (some path raises, or bounds checks)
 
 
 def kernel_abi(argtypes) -> list[str]:
@@ -140,27 +141,26 @@ def compile_specialisation(
     fastmath=False,
     boundscheck=False,
     small_ids=False,
-    report_errors=False,
 ):
     """Type and lower ``py_func`` for ``argtypes`` (launch arguments) on an ``ndim``-D launch.
 
     ``item`` is the work-item type for an item-style kernel, else None. With
-    ``boundscheck`` every array index is checked. With ``boundscheck`` or
-    ``report_errors`` (the kernel has an ``assert`` or a ``raise``) the entry takes one
-    more argument: a global ``i64[4]`` error flag (status code, then the work-item's
+    ``boundscheck`` every array index is checked. With ``boundscheck``,
+    or when any path of the lowered code raises (an ``assert``, a ``raise``, a failed
+    unpacking), the entry takes one more argument: a global ``i64[4]`` error flag (status code, then the work-item's
     ids), written by the first work-item that fails. ``small_ids`` promises a launch of
     fewer than 2**31 work-items (ids are then marked as such for the device compiler).
     """
     from .lowering import id_bound, record_features
 
     with address_space_helpers(), id_bound(31 if small_ids else 63), record_features() as used:
-        spec = _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck, report_errors)
+        spec = _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck)
     spec.atomics = frozenset(used["atomics"])
     spec.local_bytes = used["local_bytes"]
     return spec
 
 
-def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck, report_errors=False):
+def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck):
     inline_budget.reset()
     with target_override(TARGET_NAME):
         tctx = sycl_target.typing_context
@@ -186,7 +186,9 @@ def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck
                 "array argument instead."
             )
         entry = specialisation_name(py_func, argtypes, item, ndim)
-        flagged = boundscheck or report_errors
+        from .lowering import _features
+
+        flagged = bool(boundscheck) or _features.used["raises"]
         wrapper = _entry_module(cctx, cres, entry, full, item is not None, ndim if flagged else 0)
         cres.library.finalize()
         modules = [wrapper] + cres.library.all_modules()
@@ -203,7 +205,8 @@ def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck
             fname, line = (locinfo[1], locinfo[2]) if locinfo else (None, None)
             errors[int(code)] = (getattr(exc, "__name__", "Exception"), msg, fname, line)
         return Specialisation(
-            entry=entry, argtypes=tuple(argtypes), written=written, modules=modules, typed_ir=typed, errors=errors
+            entry=entry, argtypes=tuple(argtypes), written=written, modules=modules, typed_ir=typed, errors=errors,
+            flagged=flagged,
         )
 
 

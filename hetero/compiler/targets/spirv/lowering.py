@@ -14,16 +14,17 @@ Two facts shape this file (see COMPILER_NOTES.md):
 from __future__ import annotations
 
 import contextlib
+import operator
 import threading
 
 from llvmlite import ir as llir
 from numba.core import cgutils, types
-from numba.core.imputils import Registry
+from numba.core.imputils import Registry, RefType, iternext_impl
 
 from .... import lang as api
 from ....lang import table
 from ...rules import constant_shape
-from .models import WorkItemType
+from .models import MultiDimWorkItemType, WorkItemIterType, WorkItemType
 from .templates import GROUP_DIM_METHODS, ITEM_DIM_METHODS, item_index_type
 
 registry = Registry("hetero.sycl.lowering")
@@ -190,6 +191,36 @@ def item_index(context, builder, item: WorkItemType):
     if item.ndim == 1:
         return ids[0]
     return context.make_tuple(builder, item_index_type(item), ids)
+
+
+@lower(operator.getitem, WorkItemType, types.Integer)
+def lower_item_getitem(context, builder, sig, args):
+    item, dty = sig.args
+    if isinstance(dty, types.IntegerLiteral):
+        d = int(dty.literal_value)
+        return builtin_for_dim(builder, "get_global_id", d + item.ndim if d < 0 else d, item.ndim)
+    d = context.cast(builder, args[1], dty, types.intp)
+    d = builder.select(builder.icmp_signed("<", d, I64(0)), builder.add(d, I64(item.ndim)), d)
+    return builtin_for_dim(builder, "get_global_id", d, item.ndim)
+
+
+@lower("getiter", MultiDimWorkItemType)
+def lower_item_getiter(context, builder, sig, args):
+    counter = cgutils.alloca_once_value(builder, I64(0))
+    return counter
+
+
+@lower("iternext", WorkItemIterType)
+@iternext_impl(RefType.UNTRACKED)
+def lower_item_iternext(context, builder, sig, args, result):
+    (counter,) = args
+    d = builder.load(counter)
+    ndim = sig.args[0].ndim
+    valid = builder.icmp_signed("<", d, I64(ndim))
+    result.set_valid(valid)
+    with builder.if_then(valid):
+        result.yield_(builtin_for_dim(builder, "get_global_id", d, ndim))
+        builder.store(builder.add(d, I64(1)), counter)
 
 
 @registry.lower_getattr(WorkItemType, "ndim")
@@ -484,12 +515,19 @@ def _record_local(nbytes: int):
         used["local_bytes"] += nbytes
 
 
+def record_raise():
+    """The code being lowered can raise (an assert, a raise, a failed unpacking, a bounds check)."""
+    used = getattr(_features, "used", None)
+    if used is not None:
+        used["raises"] = True
+
+
 @contextlib.contextmanager
 def record_features():
-    """Collects what the kernel lowered inside needs from a device: ``{"atomics": element types
-    of its atomics, "local_bytes": bytes of its local_array memory}``."""
+    """Collects what the kernel lowered inside needs: ``{"atomics": element types of its atomics,
+    "local_bytes": bytes of its local_array memory, "raises": whether any path raises}``."""
     old = getattr(_features, "used", None)
-    _features.used = used = {"atomics": set(), "local_bytes": 0}
+    _features.used = used = {"atomics": set(), "local_bytes": 0, "raises": False}
     try:
         yield used
     finally:

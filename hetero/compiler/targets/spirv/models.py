@@ -65,6 +65,29 @@ class WorkItemType(types.Type):
         return None
 
 
+class MultiDimWorkItemType(WorkItemType, types.IterableType):
+    """A 2-D or 3-D work-item: iterable, so ``x, y = item`` unpacks its global ids, as the tuple it
+    stands for would. (A 1-D one computes like an integer instead; numba's arithmetic typing
+    does not consider iterables.)"""
+
+    @property
+    def iterator_type(self):
+        return WorkItemIterType(self.ndim)
+
+
+def work_item_type(ndim: int, nd: bool) -> WorkItemType:
+    """The numba type of the work-item of an ``ndim``-D launch (``nd``: an NdRange launch)."""
+    return MultiDimWorkItemType(ndim, nd) if ndim > 1 else WorkItemType(ndim, nd)
+
+
+class WorkItemIterType(types.SimpleIteratorType):
+    """Iterating a work-item: its global ids, dimension by dimension."""
+
+    def __init__(self, ndim: int):
+        self.ndim = ndim
+        super().__init__(f"iter(Item({ndim}))", types.intp)
+
+
 class GroupType(types.Type):
     """The numba type of a ``Group`` (``NdItem.get_group()``); like a work-item it carries no data."""
 
@@ -141,11 +164,20 @@ class WorkItemModel(models.PrimitiveModel):
         super().__init__(dmm, fe_type, llir.IntType(8))
 
 
+class WorkItemIterModel(models.PrimitiveModel):
+    """A pointer to the next dimension to yield (a private i64)."""
+
+    def __init__(self, dmm, fe_type):
+        super().__init__(dmm, fe_type, llir.IntType(64).as_pointer())
+
+
 # Chained, so models numba registers later (on import of its modules) stay visible.
 _own = DataModelManager()
 _own.register(types.CPointer, AddrSpacePointerModel)
 _own.register(types.Array, GlobalArrayModel)
 _own.register(WorkItemType, WorkItemModel)
+_own.register(MultiDimWorkItemType, WorkItemModel)
+_own.register(WorkItemIterType, WorkItemIterModel)
 _own.register(GroupType, WorkItemModel)
 _own.register(AddrSpaceArray, AddrSpaceArrayModel)
 _own.register(AtomicRefType, AtomicRefModel)

@@ -204,12 +204,16 @@ def _lowering_site():
 class SyclCallConv(callconv.MinimalCallConv):
     """numba's minimal calling convention (status codes, no Python objects).
 
-    An exception raised in a kernel (with ``HETERO_BOUNDSCHECK=1``: an
-    out-of-bounds index) becomes a status code that the kernel entry writes to
-    an error-flag buffer; this records the source line and the array for it.
+    An exception raised in a kernel (an ``assert``, a ``raise``, a failed
+    unpacking; with ``HETERO_BOUNDSCHECK=1`` an out-of-bounds index) becomes a
+    status code that the kernel entry writes to an error-flag buffer; this
+    records the source line and the array for it, and that the kernel needs the flag.
     """
 
     def return_user_exc(self, builder, exc, exc_args=None, loc=None, func_name=None):
+        from .lowering import record_raise
+
+        record_raise()
         if loc is None:
             loc, name = _lowering_site()
             if name is not None and exc is IndexError:

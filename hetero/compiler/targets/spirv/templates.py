@@ -14,6 +14,7 @@ import operator
 import threading
 
 from numba.core import types
+from numba.core.errors import TypingError
 from numba.core.typing.templates import (
     AbstractTemplate,
     AttributeTemplate,
@@ -170,6 +171,19 @@ def index_type(idx):
     return None
 
 
+@registry.register_global(operator.getitem)
+class WorkItemGetItem(AbstractTemplate):
+    """``item[d]``: the global id in dimension ``d`` (an item is the tuple of its ids)."""
+
+    def generic(self, args, kws):
+        if len(args) != 2 or not isinstance(args[0], WorkItemType) or not isinstance(args[1], types.Integer):
+            return None
+        item, d = args
+        if isinstance(d, types.IntegerLiteral) and not -item.ndim <= d.literal_value < item.ndim:
+            raise TypingError(f"{item}[{d.literal_value}]: a {item.ndim}-D work-item has ids 0 to {item.ndim - 1}")
+        return signature(types.intp, item, d)
+
+
 # The signatures below name the index as what the item stands for, so numba's
 # own indexing is used and the lowering only casts the item (lowering.py).
 @registry.register_global(operator.getitem)
@@ -242,7 +256,6 @@ _register_device_function_typeof()
 
 # --- work-groups (issue 5) ---------------------------------------------------------------------
 
-from numba.core.errors import TypingError  # noqa: E402
 from numba.core.typing.templates import CallableTemplate  # noqa: E402
 
 from .models import AddrSpaceArray, AtomicRefType, GroupType  # noqa: E402
