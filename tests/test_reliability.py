@@ -111,3 +111,58 @@ def test_kernels_without_assert_or_raise_carry_no_error_flag():
     assert not write_through_a_tuple.compile(4, v, v, target="spirv").flagged
     assert asserts_non_negative.compile(4, v, v, target="spirv").flagged
     assert raises_on_negative.compile(4, v, v, target="spirv").flagged
+
+
+LOOKUP = np.arange(4.0)
+
+
+@hetero.kernel
+def reads_a_module_array(i, a):
+    a[i] = LOOKUP[i]
+
+
+@hetero.kernel
+def stores_an_int(i, a, n):
+    a[i] = n
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_module_level_array_is_refused_with_a_clear_message(backend):
+    with pytest.raises(hetero.KernelCompileError, match=r"reads the array LOOKUP .*pass it as one"):
+        _launch(backend, reads_a_module_array, 4, np.zeros(4))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_python_int_beyond_64_bits_is_refused_not_cut(backend):
+    with pytest.raises(hetero.LaunchError, match="argument 1 of kernel 'stores_an_int' is the Python int 184467"):
+        _launch(backend, stores_an_int, 4, np.zeros(4), 2**64 + 5)
+    with pytest.raises(hetero.LaunchError, match="np.uint64"):
+        _launch(backend, stores_an_int, 4, np.zeros(4), 2**63)
+    a = np.zeros(4, np.int64)
+    _launch(backend, stores_an_int, 4, a, -(2**63))  # the edges fit
+    assert (a == -(2**63)).all()
+
+
+def test_the_cache_key_follows_module_attributes_and_defaults(monkeypatch):
+    import types as pytypes
+
+    from hetero.compiler import cache
+
+    cfg = pytypes.ModuleType("cfg")
+    cfg.SCALE = 2
+    monkeypatch.setitem(globals(), "cfg", cfg)
+
+    def scaled(i, a):
+        a[i] = cfg.SCALE
+
+    parts = ((("array", "<f8", 1, "C"),), ("item", 1), 1)
+    k1 = cache.key(scaled, parts, target="spirv")
+    cfg.SCALE = 3
+    assert cache.key(scaled, parts, target="spirv") != k1  # was the same: a stale binary reused
+
+    def with_default(x, factor=2):
+        return x * factor
+
+    k2 = cache.key(with_default, parts, target="spirv")
+    with_default.__defaults__ = (5,)
+    assert cache.key(with_default, parts, target="spirv") != k2

@@ -37,6 +37,7 @@ from ..compiler.targets.cpu import rewrite as rw
 from ..compiler.targets.cpu.build import HostKernelInfo, host_info
 from ..errors import KernelAssertionError, KernelCompileError, KernelIndexError, KernelTypingError, LaunchError
 from ..lang import NdRange, parse_range
+from ..lang.arguments import check_python_int
 from . import language
 from .base import Backend, Event
 
@@ -59,7 +60,8 @@ def _check_args(args, name: str) -> None:
                     "convert it with a.astype(a.dtype.newbyteorder('='))"
                 )
         elif isinstance(x, (bool, int, float, complex)) or (isinstance(x, np.generic) and x.dtype.kind in "biufc"):
-            pass
+            if type(x) is int:
+                check_python_int(i, x, name)
         else:
             t = type(x)
             hint = (

@@ -38,6 +38,7 @@ from .. import lang as api
 from .._env import flag
 from ..errors import KernelAssertionError, KernelCompileError, KernelIndexError, KernelRuntimeError, LaunchError
 from ..compiler.analysis import workgroup_feature
+from ..lang.arguments import check_python_int
 from ..lang.items import WorkItemState, kernel_style, set_current
 from . import language
 from .base import Backend, Event
@@ -215,13 +216,15 @@ def _where(name, state, rng) -> str:
     return f"in kernel {name!r}, work-item {state.global_id}, launched over {rng!r} by the interpreter back end"
 
 
-def _to_host_args(args):
+def _to_host_args(args, name="kernel"):
     """NumPy views of the arguments, and what to copy back: [(index, device array, host copy)]."""
     from .._arrays import asnumpy, is_device_array
 
     host_args = list(args)
     back = []
     for i, x in enumerate(args):
+        if type(x) is int:
+            check_python_int(i, x, name)
         if is_device_array(x):
             h = np.array(asnumpy(x), copy=True)
             host_args[i] = h
@@ -277,7 +280,7 @@ def run_interpreted(py_func, rng, args, *, name: str | None = None, threads: boo
     rng = api.parse_range(rng)
     args = tuple(args)
     item_style = kernel_style(py_func, len(args), name) == "item"
-    host_args, back = _to_host_args(args)
+    host_args, back = _to_host_args(args, name)
     if isinstance(rng, api.NdRange):
         if threads is None:
             threads = flag("HETERO_INTERPRET_THREADS") or workgroup_feature(py_func) is not None
@@ -482,7 +485,7 @@ class InterpretBackend(Backend):
 
     def launch(self, kernel, rng, args, depends_on, choice):
         flag("HETERO_BOUNDSCHECK")  # the interpreter always checks bounds; a bad value is still an error
-        host_args, _ = _to_host_args(args)  # bad arguments are refused before anything is compiled
+        host_args, _ = _to_host_args(args, kernel.__name__)  # bad arguments are refused before anything is compiled
         language.check(kernel, rng, host_args, debug_calls=True)
         run_interpreted(kernel.py_func, rng, args, name=kernel.__name__)
         return Event()

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..lang import DeviceFunction, row_of, table
 
-__all__ = ["written_arrays", "workgroup_feature", "function_environment"]
+__all__ = ["written_arrays", "workgroup_feature", "function_environment", "referenced", "global_arrays"]
 
 
 _READONLY_CALLS = ("len",)
@@ -182,4 +182,56 @@ def workgroup_feature(py_func) -> str | None:
         pass
     found = _scan(py_func, set())
     _features[py_func] = found
+    return found
+
+
+# --- what a kernel's code refers to -----------------------------------------------------------
+
+
+def referenced(py_func) -> list:
+    """``(dotted name, value)`` for every global, closure cell and attribute of one (``mod.NAME``,
+    ``cfg.SCALE``) that the function's code loads, in order of first use, each once.
+
+    This is what the compiled code depends on besides its arguments: the disk-cache key hashes
+    these values, and the compiler refuses arrays among them (``global_arrays``).
+    """
+    env = function_environment(py_func)
+    out: dict = {}
+    codes = [py_func.__code__]
+    while codes:
+        code = codes.pop()
+        codes.extend(c for c in code.co_consts if hasattr(c, "co_code"))
+        path, value = None, None
+        for ins in dis.get_instructions(code):
+            op, name = ins.opname, ins.argval
+            if op in ("LOAD_GLOBAL", "LOAD_DEREF", "LOAD_CLASSDEREF") and isinstance(name, str) and name in env:
+                path, value = name, env[name]
+                out.setdefault(path, value)
+            elif op in ("LOAD_ATTR", "LOAD_METHOD") and path is not None and isinstance(value, type(dis)):
+                # an attribute of a module: its value is part of what the code means
+                try:
+                    value = getattr(value, name)
+                except AttributeError:
+                    path = value = None
+                    continue
+                path = f"{path}.{name}"
+                out.setdefault(path, value)
+            else:
+                path = value = None
+    return list(out.items())
+
+
+def global_arrays(py_func, _seen=None) -> list:
+    """Dotted names of the arrays a kernel (or a device function it calls) reads from module
+    globals or closures: kernels take arrays as arguments only."""
+    seen = set() if _seen is None else _seen
+    if py_func in seen:
+        return []
+    seen.add(py_func)
+    found = []
+    for path, value in referenced(py_func):
+        if isinstance(value, DeviceFunction):
+            found += global_arrays(value.py_func, seen)
+        elif isinstance(value, np.ndarray) or hasattr(value, "__sycl_usm_array_interface__"):
+            found.append(path)
     return found

@@ -123,31 +123,31 @@ def _code_text(code) -> str:
 def fingerprint(func, _seen=None) -> str | None:
     """Text identifying ``func``'s meaning for the compiler, or None when it cannot be pinned down.
 
-    Covers its source, the source of device functions it calls, and the values of
-    simple constants and modules it refers to by name (globals and closure cells).
+    Covers its code, that of device functions it calls, its default arguments, and the
+    values of what it loads by name: globals, closure cells and attributes of modules
+    (``cfg.SCALE``), by value for numbers, strings and tuples of them.
     """
     seen = set() if _seen is None else _seen
     if id(func) in seen:
         return ""
     seen.add(id(func))
+    from .analysis import referenced
+
     code = func.__code__
     parts = [_code_text(code)]
-    refs = {}
-    names = set(code.co_names)
-    for c in code.co_consts:  # nested code objects (comprehensions) refer to globals too
-        if isinstance(c, pytypes.CodeType):
-            names |= set(c.co_names)
-    g = func.__globals__
-    for name in sorted(names):
-        if name in g:
-            refs[name] = g[name]
     if func.__closure__:
-        for name, cell in zip(code.co_freevars, func.__closure__):
+        for cell in func.__closure__:
             try:
-                refs[name] = cell.cell_contents
-            except ValueError:
+                cell.cell_contents
+            except ValueError:  # an empty cell: cannot be pinned down
                 return None
-    for name, val in refs.items():
+    defaults = (func.__defaults__ or ()) + tuple((func.__kwdefaults__ or {}).items())
+    for d in defaults:
+        desc = _describe(d, seen)
+        if desc is None:
+            return None
+        parts.append(f"default={desc}")
+    for name, val in referenced(func):  # globals, closure cells, and attributes of modules (cfg.SCALE)
         desc = _describe(val, seen)
         if desc is None:
             return None

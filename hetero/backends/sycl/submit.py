@@ -26,6 +26,7 @@ from ..._arrays import _device_array_types
 from ..._env import flag
 from ...errors import KernelAssertionError, KernelIndexError, KernelRuntimeError, LaunchError
 from ...lang import LocalAccessor as _LocalAccessor, NdRange
+from ...lang.arguments import check_python_int
 from ..base import Event
 
 _c_int64 = ctypes.c_int64
@@ -119,6 +120,8 @@ def classify(args, kernel_name: str) -> ArgInfo:
                 add(_c_double(x.real))
                 add(_c_double(x.imag))
             else:
+                if not -0x8000000000000000 <= x <= 0x7FFFFFFFFFFFFFFF:
+                    check_python_int(i, x, kernel_name)  # raises: never cut to 64 bits
                 add(c_int64(x))
         elif isinstance(x, np.ndarray):
             if x.dtype.kind not in "biufc" or x.dtype == np.float16:

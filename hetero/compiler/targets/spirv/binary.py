@@ -117,6 +117,18 @@ def compile_binary(py_func, name: str, spec_key, fastmath=False, boundscheck=Fal
     from .compile import compile_specialisation
     from .models import work_item_type
 
+    from ....errors import KernelCompileError
+    from ...analysis import global_arrays
+
+    arrays = global_arrays(py_func)
+    if arrays:
+        code = py_func.__code__
+        raise KernelCompileError(
+            f"kernel {name!r} ({code.co_filename}:{code.co_firstlineno}) reads the array"
+            f"{'s' if len(arrays) > 1 else ''} {', '.join(arrays)} from outside the kernel; kernels take arrays as "
+            "arguments only: pass it as one (k[n](..., array)) — a module-level array is neither copied to a "
+            "device nor embedded"
+        )
     sig, item, ndim = spec_key[:3]
     argtypes = tuple(numba_type(s) for s in sig)
     item_t = work_item_type(item[1], item[0] == "nditem") if item else None
