@@ -30,7 +30,10 @@ host, the kernel runs, and they are copied back.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
+import types
+import weakref
 
 import numpy as np
 
@@ -216,6 +219,58 @@ def _where(name, state, rng) -> str:
     return f"in kernel {name!r}, work-item {state.global_id}, launched over {rng!r} by the interpreter back end"
 
 
+# --- math as the compiled back ends have it -----------------------------------------------------
+# math.trunc refuses NumPy's float32 (it has no __trunc__), which the compiled back ends truncate
+# like any float. The kernel (and the device functions it calls) run with a `math` whose trunc
+# accepts NumPy scalars; nothing else about them changes.
+
+
+def _trunc(x):
+    return math.trunc(float(x)) if isinstance(x, np.floating) else math.trunc(x)
+
+
+_MATH = types.ModuleType("math")
+_MATH.__dict__.update(math.__dict__)
+_MATH.trunc = _trunc
+_patched: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _with_numba_math(py_func, _seen=None):
+    try:
+        return _patched[py_func]
+    except (KeyError, TypeError):
+        pass
+    from ..compiler.analysis import referenced
+
+    seen = set() if _seen is None else _seen
+    seen.add(py_func)
+    swap = {}
+    for name, value in referenced(py_func):
+        if "." in name:
+            continue
+        if value is math:
+            swap[name] = _MATH
+        elif value is math.trunc:
+            swap[name] = _trunc
+        elif isinstance(value, api.DeviceFunction) and value.py_func not in seen:
+            inner = _with_numba_math(value.py_func, seen)
+            if inner is not value.py_func:
+                swap[name] = inner
+    out = py_func
+    if swap:
+        g = dict(py_func.__globals__)
+        g.update({k: v for k, v in swap.items() if k in g})
+        cells = py_func.__closure__
+        if cells:
+            cells = tuple(types.CellType(swap[n]) if n in swap else c
+                          for n, c in zip(py_func.__code__.co_freevars, cells))
+        out = types.FunctionType(py_func.__code__, g, py_func.__name__, py_func.__defaults__, cells)
+        out.__kwdefaults__ = py_func.__kwdefaults__
+        out.__qualname__ = py_func.__qualname__
+    _patched[py_func] = out
+    return out
+
+
 def _to_host_args(args, name="kernel"):
     """NumPy views of the arguments, and what to copy back: [(index, device array, host copy)]."""
     from .._arrays import asnumpy, is_device_array
@@ -281,6 +336,7 @@ def run_interpreted(py_func, rng, args, *, name: str | None = None, threads: boo
     args = tuple(args)
     item_style = kernel_style(py_func, len(args), name) == "item"
     host_args, back = _to_host_args(args, name)
+    py_func = _with_numba_math(py_func)
     if isinstance(rng, api.NdRange):
         if threads is None:
             threads = flag("HETERO_INTERPRET_THREADS") or workgroup_feature(py_func) is not None

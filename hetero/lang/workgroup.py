@@ -177,10 +177,16 @@ def private_array(shape, dtype, fill_zeros=False):
 _atomic_lock = threading.RLock()
 
 
-def _rmw(array, index, fn):
+def _element(array, value):
+    """``value`` as an element of ``array``, converted the way compiled kernels convert it (a
+    negative int into an unsigned array wraps around; NumPy 2 would refuse the bare int)."""
+    return np.asarray(value).astype(array.dtype, casting="unsafe")[()]
+
+
+def _rmw(array, index, fn, value):
     with _atomic_lock:
         old = array[index]
-        array[index] = fn(old)
+        array[index] = fn(old, _element(array, value))
         return old
 
 
@@ -201,7 +207,7 @@ def _atomic_function(row):
     int_only, what = _table.ATOMIC_OPS[row.op]
 
     def fn(array, index, value):
-        return _rmw(array, index, lambda old: fn_op(old, value))
+        return _rmw(array, index, fn_op, value)
 
     fn.__name__ = fn.__qualname__ = row.name
     fn.__module__ = "hetero"
@@ -228,7 +234,11 @@ atomic_exchange = _atomics["atomic_exchange"]
 def atomic_compare_exchange(array, index, expected, desired):
     """Atomically: if ``array[index] == expected`` store ``desired``. Returns the old value
     (the exchange happened when it equals ``expected``)."""
-    return _rmw(array, index, lambda old: desired if old == expected else old)
+    with _atomic_lock:
+        old = array[index]
+        if old == _element(array, expected):
+            array[index] = _element(array, desired)
+        return old
 
 
 def atomic_fence(memory_order=MemoryOrder.SEQ_CST, memory_scope=MemoryScope.DEVICE):
