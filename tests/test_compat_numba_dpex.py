@@ -23,7 +23,7 @@ from hetero.compat.numba_dpex.kernel_api import (
     atomic_fence,
     group_barrier,
 )
-from tests._kernel_fixtures import device, needs_sycl  # noqa: F401
+from tests._kernel_fixtures import needs_sycl  # noqa: F401
 
 pytestmark = needs_sycl
 
@@ -44,10 +44,10 @@ def vecadd(item: Item, a, b, c):
     c[i] = a[i] + b[i]
 
 
-def test_range_kernel(device):
+def test_range_kernel(sycl_device):
     import dpnp
 
-    q = device.sycl_queue
+    q = sycl_device.sycl_queue
     a = dpnp.arange(1000, dtype=dpnp.float32, sycl_queue=q)
     b = dpnp.ones(1000, dtype=dpnp.float32, sycl_queue=q)
     c = dpnp.empty_like(a)
@@ -55,10 +55,10 @@ def test_range_kernel(device):
     np.testing.assert_array_equal(dpnp.asnumpy(c), np.arange(1000) + 1)
 
 
-def test_usm_ndarray_arguments(device):
+def test_usm_ndarray_arguments(sycl_device):
     from dpnp import tensor as dpt
 
-    q = device.sycl_queue
+    q = sycl_device.sycl_queue
     a = dpt.asarray(np.arange(10, dtype=np.int64), sycl_queue=q)
     b = dpt.asarray(np.full(10, 5, dtype=np.int64), sycl_queue=q)
     c = dpt.empty(10, dtype="i8", sycl_queue=q)
@@ -73,11 +73,11 @@ def range_2d(item: Item, a, b, c):
     c[i, j] = a[i, j] * b[i, j] + item.get_linear_id()
 
 
-def test_range_kernel_2d(device):
+def test_range_kernel_2d(sycl_device):
     import dpnp
 
     a = np.random.default_rng(0).random((8, 5))
-    da, db = dpnp.asarray(a, sycl_queue=device.sycl_queue), dpnp.asarray(a, sycl_queue=device.sycl_queue)
+    da, db = dpnp.asarray(a, sycl_queue=sycl_device.sycl_queue), dpnp.asarray(a, sycl_queue=sycl_device.sycl_queue)
     dc = dpnp.empty_like(da)
     dpex.call_kernel(range_2d, dpex.Range(8, 5), da, db, dc)
     np.testing.assert_allclose(dpnp.asnumpy(dc), a * a + np.arange(40).reshape(8, 5))
@@ -93,11 +93,11 @@ def group_barrier_kernel(nd_item: NdItem, a):
             a[0] += a[idx]
 
 
-def test_group_barrier(device):
+def test_group_barrier(sycl_device):
     import dpnp
 
     n = 16
-    a = dpnp.ones(n, dtype=dpnp.int32, sycl_queue=device.sycl_queue)
+    a = dpnp.ones(n, dtype=dpnp.int32, sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(group_barrier_kernel, dpex.NdRange((n,), (n,)), a)
     assert int(a[0]) == n * 2
 
@@ -123,13 +123,13 @@ def slm_matmul(nditem: NdItem, X, Y, Z, slm_A: LocalAccessor, slm_B: LocalAccess
 
 
 @pytest.mark.parametrize("tile", [4, 8])
-def test_local_accessor_matmul(device, tile):
+def test_local_accessor_matmul(sycl_device, tile):
     import dpnp
 
     n = 32
     rng = np.random.default_rng(tile)
     x, y = rng.random((n, n), dtype=np.float32), rng.random((n, n), dtype=np.float32)
-    q = device.sycl_queue
+    q = sycl_device.sycl_queue
     X, Y = dpnp.asarray(x, sycl_queue=q), dpnp.asarray(y, sycl_queue=q)
     Z = dpnp.zeros((n, n), dtype=dpnp.float32, sycl_queue=q)
     slm_a = LocalAccessor((tile, tile), dtype=X.dtype)
@@ -147,10 +147,10 @@ def private_memory_kernel(nditem: NdItem, A):
     A[i] = memory[0] * 2
 
 
-def test_private_array(device):
+def test_private_array(sycl_device):
     import dpnp
 
-    a = dpnp.zeros(32, dtype=dpnp.float32, sycl_queue=device.sycl_queue)
+    a = dpnp.zeros(32, dtype=dpnp.float32, sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(private_memory_kernel, dpex.NdRange(dpex.Range(32), dpex.Range(8)), a)
     np.testing.assert_array_equal(dpnp.asnumpy(a), np.arange(32) * 2)
 
@@ -164,11 +164,11 @@ def atomic_ref_kernel(item: Item, a, b):
 
 
 @pytest.mark.parametrize("dtype", ["int32", "int64", "float32"])
-def test_atomic_ref_fetch_add(device, dtype):
+def test_atomic_ref_fetch_add(sycl_device, dtype):
     import dpnp
 
-    a = dpnp.ones(100, dtype=dtype, sycl_queue=device.sycl_queue)
-    b = dpnp.zeros(1, dtype=dtype, sycl_queue=device.sycl_queue)
+    a = dpnp.ones(100, dtype=dtype, sycl_queue=sycl_device.sycl_queue)
+    b = dpnp.zeros(1, dtype=dtype, sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(atomic_ref_kernel, dpex.Range(100), a, b)
     assert b[0] == 100
 
@@ -187,11 +187,11 @@ def local_atomic_kernel(nditem: NdItem, a, b, slm: LocalAccessor):
         AtomicRef(b, 0).fetch_add(slm[0])
 
 
-def test_local_accessor_atomics(device):
+def test_local_accessor_atomics(sycl_device):
     import dpnp
 
-    a = dpnp.arange(256, dtype=dpnp.int32, sycl_queue=device.sycl_queue)
-    b = dpnp.zeros(1, dtype=dpnp.int32, sycl_queue=device.sycl_queue)
+    a = dpnp.arange(256, dtype=dpnp.int32, sycl_queue=sycl_device.sycl_queue)
+    b = dpnp.zeros(1, dtype=dpnp.int32, sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(local_atomic_kernel, dpex.NdRange((256,), (32,)), a, b, LocalAccessor(1, dtype=np.int32))
     assert int(b[0]) == 255 * 256 // 2
 
@@ -201,14 +201,14 @@ def compare_exchange_kernel(item: Item, a, expected):
     AtomicRef(a, 0).compare_exchange(expected, 7)
 
 
-def test_atomic_ref_compare_exchange(device):
+def test_atomic_ref_compare_exchange(sycl_device):
     import dpnp
 
-    a = dpnp.asarray(np.array([3], np.int64), sycl_queue=device.sycl_queue)
-    e = dpnp.asarray(np.array([3], np.int64), sycl_queue=device.sycl_queue)
+    a = dpnp.asarray(np.array([3], np.int64), sycl_queue=sycl_device.sycl_queue)
+    e = dpnp.asarray(np.array([3], np.int64), sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(compare_exchange_kernel, dpex.Range(1), a, e)
     assert int(a[0]) == 7
-    e2 = dpnp.asarray(np.array([5], np.int64), sycl_queue=device.sycl_queue)
+    e2 = dpnp.asarray(np.array([5], np.int64), sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(compare_exchange_kernel, dpex.Range(1), a, e2)
     assert int(a[0]) == 7 and int(e2[0]) == 7
 
@@ -224,21 +224,21 @@ def calls_device_func(item: Item, a, out):
     out[i] = square_add(a[i], 1)
 
 
-def test_device_func_and_ignored_options(device):
+def test_device_func_and_ignored_options(sycl_device):
     import dpnp
 
-    a = dpnp.arange(10, dtype=dpnp.int64, sycl_queue=device.sycl_queue)
+    a = dpnp.arange(10, dtype=dpnp.int64, sycl_queue=sycl_device.sycl_queue)
     out = dpnp.empty_like(a)
     dpex.call_kernel(calls_device_func, dpex.Range(10), a, out)
     np.testing.assert_array_equal(dpnp.asnumpy(out), np.arange(10) ** 2 + 1)
     assert square_add(3, 1) == 10  # host call: plain Python
 
 
-def test_call_kernel_async(device):
+def test_call_kernel_async(sycl_device):
     import dpctl
     import dpnp
 
-    q = device.sycl_queue
+    q = sycl_device.sycl_queue
     a = dpnp.arange(100, dtype=dpnp.float32, sycl_queue=q)
     b = dpnp.ones(100, dtype=dpnp.float32, sycl_queue=q)
     c = dpnp.empty_like(a)
@@ -262,10 +262,10 @@ def item_queries(nditem: NdItem, out):
     out[i, 4] = nditem.ndim
 
 
-def test_nd_item_queries(device):
+def test_nd_item_queries(sycl_device):
     import dpnp
 
-    out = dpnp.zeros((24, 5), dtype=dpnp.int64, sycl_queue=device.sycl_queue)
+    out = dpnp.zeros((24, 5), dtype=dpnp.int64, sycl_queue=sycl_device.sycl_queue)
     dpex.call_kernel(item_queries, dpex.NdRange(dpex.Range(24), dpex.Range(6)), out)
     got = dpnp.asnumpy(out)
     np.testing.assert_array_equal(got[:, :3], np.tile([24, 6, 4], (24, 1)))
@@ -273,13 +273,13 @@ def test_nd_item_queries(device):
     np.testing.assert_array_equal(got[:, 4], 1)
 
 
-def test_default_local_size_and_bad_local_sizes(device):
+def test_default_local_size_and_bad_local_sizes(sycl_device):
     import dpnp
 
     from hetero.errors import LaunchError
 
     assert dpex.DEFAULT_LOCAL_SIZE == []
-    a = dpnp.ones(16, dtype=dpnp.int32, sycl_queue=device.sycl_queue)
+    a = dpnp.ones(16, dtype=dpnp.int32, sycl_queue=sycl_device.sycl_queue)
     with pytest.raises(LaunchError, match="does not divide"):
         dpex.call_kernel(group_barrier_kernel, dpex.NdRange((16,), (5,)), a)
 
@@ -289,10 +289,10 @@ def atomic_reduction(item: Item, a):
     AtomicRef(a, 0).fetch_add(a[item.get_id(0) + 1])
 
 
-def test_default_local_size_lets_the_runtime_choose(device):
+def test_default_local_size_lets_the_runtime_choose(sycl_device):
     import dpnp
 
-    a = dpnp.arange(11, dtype=dpnp.int64, sycl_queue=device.sycl_queue)
+    a = dpnp.arange(11, dtype=dpnp.int64, sycl_queue=sycl_device.sycl_queue)
     atomic_reduction[10, dpex.DEFAULT_LOCAL_SIZE](a)
     assert int(a[0]) == sum(range(1, 11))
 
@@ -320,15 +320,15 @@ def sum_reduction_kernel(A, input_size, partial_sums):
         partial_sums[group_id] = local_sums[0]
 
 
-def test_opencl_style_recursive_reduction(device):
+def test_opencl_style_recursive_reduction(sycl_device):
     import dpnp
 
     n, wg = 20000, 64
-    a = dpnp.ones(n, dtype=dpnp.int32, sycl_queue=device.sycl_queue)
+    a = dpnp.ones(n, dtype=dpnp.int32, sycl_queue=sycl_device.sycl_queue)
     size = n
     while True:
         groups = -(-size // wg)
-        partial = dpnp.zeros(groups, dtype=dpnp.int32, sycl_queue=device.sycl_queue)
+        partial = dpnp.zeros(groups, dtype=dpnp.int32, sycl_queue=sycl_device.sycl_queue)
         sum_reduction_kernel[(groups * wg,), (wg,)](a, size, partial)
         if groups == 1:
             break
@@ -346,11 +346,11 @@ def opencl_private_and_atomic(A, total):
     dpex.atomic.add(total, 0, 1)
 
 
-def test_opencl_style_private_memory_and_atomics(device):
+def test_opencl_style_private_memory_and_atomics(sycl_device):
     import dpnp
 
-    a = dpnp.zeros(64, dtype=dpnp.float32, sycl_queue=device.sycl_queue)
-    total = dpnp.zeros(1, dtype=dpnp.int64, sycl_queue=device.sycl_queue)
+    a = dpnp.zeros(64, dtype=dpnp.float32, sycl_queue=sycl_device.sycl_queue)
+    total = dpnp.zeros(1, dtype=dpnp.int64, sycl_queue=sycl_device.sycl_queue)
     opencl_private_and_atomic[dpex.NdRange(dpex.Range(64), dpex.Range(16))](a, total)
     np.testing.assert_array_equal(dpnp.asnumpy(a), np.arange(64) * 2)
     assert int(total[0]) == 64

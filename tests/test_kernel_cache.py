@@ -14,7 +14,7 @@ import pytest
 from hetero.compiler import cache
 from hetero.kernel import Kernel
 from hetero.kernel_api import get_global_id, kernel
-from tests._kernel_fixtures import back, device, to_dev  # noqa: F401
+from tests._kernel_fixtures import back, to_dev
 
 
 def _add(i, a, b, c):
@@ -34,32 +34,32 @@ def cache_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_memory_cache_one_compile_per_signature(device, cache_dir):
+def test_memory_cache_one_compile_per_signature(sycl_device, cache_dir):
     k = Kernel(_add)
-    _run_add(k, device)
-    _run_add(k, device)
+    _run_add(k, sycl_device)
+    _run_add(k, sycl_device)
     assert len(k.specialisations()) == 1
-    a64 = to_dev(np.zeros(4), device)
+    a64 = to_dev(np.zeros(4), sycl_device)
     k[4](a64, a64, a64)
     assert [s.signature for s in k.specialisations()] == [
         "item(float32[1d,C], float32[1d,C], float32[1d,C])", "item(float64[1d,C], float64[1d,C], float64[1d,C])"]
 
 
-def test_disk_cache_reuse_across_kernel_objects(device, cache_dir):
+def test_disk_cache_reuse_across_kernel_objects(sycl_device, cache_dir):
     k1 = Kernel(_add)
-    _run_add(k1, device)
+    _run_add(k1, sycl_device)
     assert list(k1.cache_info().values()) == ["compiled"]
     files = glob.glob(os.path.join(cache_dir, "*.spirv"))
     assert len(files) == 1 and os.path.basename(files[0]).startswith("_add-")
     assert not glob.glob(os.path.join(cache_dir, ".tmp-*"))  # atomic write left nothing behind
     k2 = Kernel(_add)
-    _run_add(k2, device)
+    _run_add(k2, sycl_device)
     assert list(k2.cache_info().values()) == ["disk cache"]
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty"])
-def test_corrupt_disk_entry_is_recompiled(device, cache_dir, damage):
-    _run_add(Kernel(_add), device)
+def test_corrupt_disk_entry_is_recompiled(sycl_device, cache_dir, damage):
+    _run_add(Kernel(_add), sycl_device)
     (path,) = glob.glob(os.path.join(cache_dir, "*.spirv"))
     blob = open(path, "rb").read()
     if damage == "truncate":
@@ -72,7 +72,7 @@ def test_corrupt_disk_entry_is_recompiled(device, cache_dir, damage):
         blob = b""
     open(path, "wb").write(blob)
     k = Kernel(_add)
-    _run_add(k, device)
+    _run_add(k, sycl_device)
     assert list(k.cache_info().values()) == ["compiled"]
     key = os.path.basename(path)[len("_add-") : -len(".spirv")]
     assert cache.load("_add", key, target="spirv") is not None  # rewritten, valid
@@ -140,7 +140,7 @@ _FRESH = textwrap.dedent(
 )
 
 
-def test_fresh_process_uses_disk_cache_without_the_compiler(device, cache_dir, tmp_path):
+def test_fresh_process_uses_disk_cache_without_the_compiler(sycl_device, cache_dir, tmp_path):
     src = tmp_path / "kernel_for_cache_test.py"
     src.write_text(
         "from hetero.kernel_api import kernel\n\n@kernel\ndef add(i, a, b, c):\n    c[i] = a[i] + b[i]\n"

@@ -13,7 +13,7 @@ import pytest
 import hetero
 from hetero import KernelCompileError, KernelTypingError, LaunchError, UnsupportedDtypeError
 from hetero.kernel_api import NdRange, Range, device_function, get_global_id, kernel
-from tests._kernel_fixtures import device, to_dev  # noqa: F401
+from tests._kernel_fixtures import to_dev
 
 HERE = os.path.abspath(__file__)
 
@@ -31,14 +31,14 @@ def copy(i, a, b):
     [[1, 2, 3], "abc", {"a": 1}, None, object()],
     ids=["list", "str", "dict", "None", "object"],
 )
-def test_wrong_argument_kinds(device, bad):
-    b = to_dev(np.zeros(3), device)
+def test_wrong_argument_kinds(sycl_device, bad):
+    b = to_dev(np.zeros(3), sycl_device)
     with pytest.raises(LaunchError, match="argument 0 of kernel 'copy'"):
         copy[3](bad, b)
 
 
-def test_wrong_number_of_arguments(device):
-    a = to_dev(np.zeros(3), device)
+def test_wrong_number_of_arguments(sycl_device):
+    a = to_dev(np.zeros(3), sycl_device)
     with pytest.raises(LaunchError, match="takes 3 parameter"):
         copy[3](a)
     with pytest.raises(LaunchError, match="takes 3 parameter"):
@@ -124,9 +124,9 @@ def returns_value(i, a):
     return 5
 
 
-def test_kernel_returning_a_value(device):
+def test_kernel_returning_a_value(sycl_device):
     with pytest.raises(KernelCompileError, match="returns a value"):
-        returns_value[3](to_dev(np.zeros(3), device))
+        returns_value[3](to_dev(np.zeros(3), sycl_device))
 
 
 @kernel
@@ -164,8 +164,8 @@ def calls_plain_python(i, a):
         (calls_plain_python, "plain_python_helper"),
     ],
 )
-def test_unsupported_constructs_name_kernel_file_line(device, k, construct):
-    a = to_dev(np.zeros(3), device)
+def test_unsupported_constructs_name_kernel_file_line(sycl_device, k, construct):
+    a = to_dev(np.zeros(3), sycl_device)
     with pytest.raises(KernelCompileError) as info:
         k[3](a)
     msg = str(info.value)
@@ -176,8 +176,8 @@ def test_unsupported_constructs_name_kernel_file_line(device, k, construct):
     assert construct in msg
 
 
-def test_typing_errors_are_type_errors(device):
-    a = to_dev(np.zeros(3), device)
+def test_typing_errors_are_type_errors(sycl_device):
+    a = to_dev(np.zeros(3), sycl_device)
     with pytest.raises(TypeError):
         calls_plain_python[3](a)
 
@@ -194,9 +194,9 @@ def uses_recursion(i, a):
     a[i] = recurse(3)
 
 
-def test_recursive_device_function_is_an_error_not_a_hang(device):
+def test_recursive_device_function_is_an_error_not_a_hang(sycl_device):
     with pytest.raises(KernelTypingError, match="recursion"):
-        uses_recursion[3](to_dev(np.zeros(3), device))
+        uses_recursion[3](to_dev(np.zeros(3), sycl_device))
 
 
 # --- IR that would abort LLVM --------------------------------------------------------------
@@ -278,14 +278,14 @@ def _writes_out_of_bounds(it, out):
     out[it.get_id(0), it.get_id(1) + 2] = 1.0
 
 
-def test_boundscheck_reports_kernel_array_and_work_item(device, monkeypatch):
+def test_boundscheck_reports_kernel_array_and_work_item(sycl_device, monkeypatch):
     from hetero import KernelIndexError
     from hetero.kernel_api import synchronize
 
     monkeypatch.setenv("HETERO_BOUNDSCHECK", "1")
     k = kernel(_reads_past_end)
-    a = to_dev(np.arange(10.0), device)
-    b = to_dev(np.zeros(10), device)
+    a = to_dev(np.arange(10.0), sycl_device)
+    b = to_dev(np.zeros(10), sycl_device)
     k[10](a, b)  # returns at once; reported at the next synchronisation
     with pytest.raises(KernelIndexError, match=r"kernel '_reads_past_end' at .*test_kernel_errors.py:\d+: "
                        r"index out of bounds for array 'a' in work-item 9") as info:
@@ -295,27 +295,27 @@ def test_boundscheck_reports_kernel_array_and_work_item(device, monkeypatch):
     k[9](a, b).wait()  # in bounds: no error, and the flag was reset
 
     k2 = kernel(_writes_out_of_bounds)
-    out = to_dev(np.zeros((6, 8)), device)
-    guard = to_dev(np.zeros((6, 8)), device)[:, :5]  # 5 columns: work-items (., 3) and (., 4) overflow
+    out = to_dev(np.zeros((6, 8)), sycl_device)
+    guard = to_dev(np.zeros((6, 8)), sycl_device)[:, :5]  # 5 columns: work-items (., 3) and (., 4) overflow
     k2.submit((3, 5), out).wait()  # columns up to 4 + 2 < 8: in bounds
     with pytest.raises(KernelIndexError, match=r"array 'out' in work-item \(\d, [34]\)"):
         k2.submit((3, 5), guard).wait()
     assert guard.asnumpy().sum() == 3 * 3  # the in-bounds writes happened, nothing else
 
 
-def test_boundscheck_with_numpy_arguments(device, monkeypatch):
+def test_boundscheck_with_numpy_arguments(sycl_device, monkeypatch):
     monkeypatch.setenv("HETERO_BOUNDSCHECK", "1")
     k = kernel(_reads_past_end)
-    with hetero.device(device):
+    with hetero.device(sycl_device):
         with pytest.raises(IndexError, match="work-item 4"):
             k[5](np.arange(5.0), np.zeros(5))
 
 
-def test_without_boundscheck_no_flag_argument(device, monkeypatch):
+def test_without_boundscheck_no_flag_argument(sycl_device, monkeypatch):
     monkeypatch.delenv("HETERO_BOUNDSCHECK", raising=False)
     k = kernel(_reads_past_end)
-    a = to_dev(np.arange(10.0), device)
-    k[9](a, to_dev(np.zeros(10), device)).wait()
+    a = to_dev(np.arange(10.0), sycl_device)
+    k[9](a, to_dev(np.zeros(10), sycl_device)).wait()
     (spec,) = k.specialisations()
     assert not spec.boundscheck and not spec.binary.errors
 

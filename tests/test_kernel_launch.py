@@ -7,7 +7,7 @@ import pytest
 
 import hetero
 from hetero.kernel_api import Event, NdRange, Range, get_global_id, kernel, synchronize
-from tests._kernel_fixtures import back, device, to_dev  # noqa: F401
+from tests._kernel_fixtures import back, to_dev
 
 
 @kernel
@@ -38,8 +38,8 @@ def twice_opencl(x, y):
         (np.int64(7), (7,)),
     ],
 )
-def test_range_forms(device, key, shape):
-    out = to_dev(np.zeros(shape, np.int64), device)
+def test_range_forms(sycl_device, key, shape):
+    out = to_dev(np.zeros(shape, np.int64), sycl_device)
     fill_linear[key](out)
     np.testing.assert_array_equal(back(out), np.arange(np.prod(shape)).reshape(shape))
 
@@ -48,19 +48,19 @@ def test_range_forms(device, key, shape):
     "key",
     [NdRange((8, 6), (4, 3)), ((8, 6), (4, 3)), (Range(8, 6), Range(4, 3)), ((48,), (8,))],
 )
-def test_ndrange_forms(device, key):
+def test_ndrange_forms(sycl_device, key):
     rng = key if isinstance(key, NdRange) else NdRange(*key)
     shape = rng.global_range.dims
-    out = to_dev(np.zeros(shape, np.int64), device)
+    out = to_dev(np.zeros(shape, np.int64), sycl_device)
     fill_linear[key](out)
     np.testing.assert_array_equal(back(out), np.arange(np.prod(shape)).reshape(shape))
 
 
-def test_submit_returns_event_and_depends_on(device):
+def test_submit_returns_event_and_depends_on(sycl_device):
     import dpnp
 
     n = 1 << 16
-    x = dpnp.ones(n, dtype=np.float32, sycl_queue=device.sycl_queue)
+    x = dpnp.ones(n, dtype=np.float32, sycl_queue=sycl_device.sycl_queue)
     y = dpnp.empty_like(x)
     z = dpnp.empty_like(x)
     ev1 = twice.submit(n, x, y)
@@ -74,19 +74,19 @@ def test_submit_returns_event_and_depends_on(device):
         twice.submit(n, x, y, depends_on=["not an event"])
 
 
-def test_launch_returns_without_waiting_and_synchronize(device):
+def test_launch_returns_without_waiting_and_synchronize(sycl_device):
     import dpnp
 
     n = 1 << 18
-    x = dpnp.ones(n, dtype=np.float32, sycl_queue=device.sycl_queue)
+    x = dpnp.ones(n, dtype=np.float32, sycl_queue=sycl_device.sycl_queue)
     y = dpnp.empty_like(x)
     for _ in range(5):
         ev = twice[n](x, y)
     assert isinstance(ev, Event)
     synchronize()
     assert ev.is_complete
-    synchronize(device)
-    synchronize(device.sycl_queue)
+    synchronize(sycl_device)
+    synchronize(sycl_device.sycl_queue)
     assert float(dpnp.sum(y)) == 2 * n
 
 
@@ -100,25 +100,25 @@ def _ordering_round(n, k, queue):
 
 
 @pytest.mark.parametrize("k", [twice, twice_opencl], ids=["item", "opencl"])
-def test_ordering_with_dpnp_100_times(device, k):
+def test_ordering_with_dpnp_100_times(sycl_device, k):
     """x = dpnp.ones(n); k[n](x, y); s = dpnp.sum(y) — right 100 times, no manual waits."""
     n = 1 << 20
-    sums = [_ordering_round(n, k, device.sycl_queue) for _ in range(100)]
+    sums = [_ordering_round(n, k, sycl_device.sycl_queue) for _ in range(100)]
     assert sums == [2.0 * n] * 100
 
 
 @pytest.mark.slow
-def test_ordering_with_dpnp_2_pow_24(device):
+def test_ordering_with_dpnp_2_pow_24(sycl_device):
     n = 1 << 24
-    sums = [_ordering_round(n, twice, device.sycl_queue) for _ in range(5)]
+    sums = [_ordering_round(n, twice, sycl_device.sycl_queue) for _ in range(5)]
     assert sums == [2.0 * n] * 5
 
 
-def test_chain_of_kernels_and_dpnp_ops(device):
+def test_chain_of_kernels_and_dpnp_ops(sycl_device):
     import dpnp
 
     n = 100_000
-    x = dpnp.arange(n, dtype=np.float64, sycl_queue=device.sycl_queue)
+    x = dpnp.arange(n, dtype=np.float64, sycl_queue=sycl_device.sycl_queue)
     y = dpnp.empty_like(x)
     for _ in range(10):
         twice[n](x, y)
@@ -130,11 +130,11 @@ def test_chain_of_kernels_and_dpnp_ops(device):
     np.testing.assert_array_equal(back(x), want)
 
 
-def test_usm_ndarray_arguments(device):
+def test_usm_ndarray_arguments(sycl_device):
     import dpnp
 
-    x = dpnp.arange(10, dtype=np.int32, sycl_queue=device.sycl_queue)
-    y = dpnp.zeros(10, dtype=np.int32, sycl_queue=device.sycl_queue)
+    x = dpnp.arange(10, dtype=np.int32, sycl_queue=sycl_device.sycl_queue)
+    y = dpnp.zeros(10, dtype=np.int32, sycl_queue=sycl_device.sycl_queue)
     twice[10](x.get_array(), y.get_array())
     np.testing.assert_array_equal(back(y), np.arange(10) * 2)
 
@@ -147,8 +147,8 @@ def axpy(i, a, x, y, out):
     out[i] = a * x[i] + y[i]
 
 
-def test_numpy_arguments_copy_back_only_written(device):
-    with hetero.device(device):
+def test_numpy_arguments_copy_back_only_written(sycl_device):
+    with hetero.device(sycl_device):
         x = np.arange(10, dtype=np.float64)
         y = np.ones(10)
         x.flags.writeable = False  # copying back into x would raise
@@ -164,8 +164,8 @@ def copy2d(it, a, b):
     b[it] = a[it]
 
 
-def test_numpy_arguments_noncontiguous_output(device):
-    with hetero.device(device):
+def test_numpy_arguments_noncontiguous_output(sycl_device):
+    with hetero.device(sycl_device):
         big = np.zeros((6, 8))
         src = np.arange(12.0).reshape(3, 4)
         copy2d[3, 4](src, big[::2, ::2])
@@ -179,49 +179,49 @@ def written_through_view(i, a, b):
     v[i] = a[i]
 
 
-def test_numpy_write_through_a_view_is_copied_back(device):
-    with hetero.device(device):
+def test_numpy_write_through_a_view_is_copied_back(sycl_device):
+    with hetero.device(sycl_device):
         a = np.arange(4.0)
         b = np.zeros(5)
         written_through_view[4](a, b)
         np.testing.assert_array_equal(b, [0, 0, 1, 2, 3])
 
 
-def test_numpy_and_device_arrays_mixed_is_placement_error(device):
-    x = to_dev(np.zeros(4), device)
+def test_numpy_and_device_arrays_mixed_is_placement_error(sycl_device):
+    x = to_dev(np.zeros(4), sycl_device)
     with pytest.raises(hetero.PlacementError):
         twice[4](np.zeros(4), x)
 
 
-def test_arrays_on_different_queues_is_placement_error(device):
+def test_arrays_on_different_queues_is_placement_error(sycl_device):
     import dpctl
     import dpnp
 
-    other = dpctl.SyclQueue(device.sycl_device)
-    x = dpnp.zeros(4, sycl_queue=device.sycl_queue)
+    other = dpctl.SyclQueue(sycl_device.sycl_device)
+    x = dpnp.zeros(4, sycl_queue=sycl_device.sycl_queue)
     y = dpnp.zeros(4, sycl_queue=other)
     with pytest.raises(hetero.PlacementError):
         twice[4](x, y)
 
 
-def test_kernel_runs_on_the_queue_of_its_arrays(device):
+def test_kernel_runs_on_the_queue_of_its_arrays(sycl_device):
     import dpctl
     import dpnp
 
-    q = dpctl.SyclQueue(device.sycl_device)
+    q = dpctl.SyclQueue(sycl_device.sycl_device)
     x = dpnp.arange(8, dtype=np.int64, sycl_queue=q)
     y = dpnp.zeros(8, dtype=np.int64, sycl_queue=q)
     twice[8](x, y)
     np.testing.assert_array_equal(back(y), np.arange(8) * 2)
 
 
-def test_kernel_decorator_with_options_and_launcher_cache(device):
+def test_kernel_decorator_with_options_and_launcher_cache(sycl_device):
     @kernel(fastmath=True)
     def fast(i, x, y):
         y[i] = x[i] * 0.5
 
-    x = to_dev(np.arange(6.0), device)
-    y = to_dev(np.zeros(6), device)
+    x = to_dev(np.arange(6.0), sycl_device)
+    y = to_dev(np.zeros(6), sycl_device)
     fast[6](x, y)
     np.testing.assert_array_equal(back(y), np.arange(6.0) * 0.5)
     assert fast[6] is fast[6]
@@ -230,7 +230,7 @@ def test_kernel_decorator_with_options_and_launcher_cache(device):
         fast[True]  # not the cached launcher of fast[1]
 
 
-def test_argument_memo_follows_array_lifetime(device):
+def test_argument_memo_follows_array_lifetime(sycl_device):
     """Launches memoise what they need from each usm_ndarray; the memo must not keep arrays alive
     and must not mix up views of one buffer."""
     import gc
@@ -239,7 +239,7 @@ def test_argument_memo_follows_array_lifetime(device):
 
     from hetero.backends.sycl import submit as launch
 
-    q = device.sycl_queue
+    q = sycl_device.sycl_queue
     x = dpnp.arange(12, dtype=np.float32, sycl_queue=q)
     y = dpnp.empty(12, dtype=np.float32, sycl_queue=q)
     twice[12](x, y)

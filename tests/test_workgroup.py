@@ -1,5 +1,10 @@
 """Work-group programming in kernels: NdRange queries, barriers, local / private memory (issue 5).
 
+Each launching test runs on every kernel back end (``backend``: each SYCL device, host, interpret);
+kernels that use work-group features are launched with ``workgroup=True``, which on the host back
+end (no work-group model) checks that they go to the SYCL CPU device and skips. Tests about a SYCL
+device's own limits or its SPIR-V use ``sycl_device``.
+
 Atomics are in test_workgroup_atomics.py; the zoo's work-group kernels in test_zoo.py.
 """
 
@@ -27,7 +32,7 @@ from hetero.kernel_api import (
     local_array,
     private_array,
 )
-from tests._kernel_fixtures import back, device, to_dev  # noqa: F401
+from tests._kernel_fixtures import back, backend, run, to_dev  # noqa: F401
 
 # --- NdRange work-group queries, both styles ------------------------------------------------------
 
@@ -57,16 +62,15 @@ def queries_item(it, out):
 
 
 @pytest.mark.parametrize("n, wg", [(64, 8), (96, 32), (12, 12)])
-def test_ndrange_queries_both_styles(device, n, wg):
-    out = to_dev(np.full((n, 4), -1, np.int64), device)
-    queries_opencl[NdRange(n, wg)](out)
+def test_ndrange_queries_both_styles(backend, n, wg):
+    out = np.full((n, 4), -1, np.int64)
+    run(backend, queries_opencl, NdRange(n, wg), out)
     ids = np.arange(n)
     want = np.stack([ids % wg, ids // wg, np.full(n, wg), np.full(n, n // wg)], axis=1)
-    np.testing.assert_array_equal(back(out), want)
+    np.testing.assert_array_equal(out, want)
 
-    out = to_dev(np.full((n, 9), -1, np.int64), device)
-    queries_item[NdRange(n, wg)](out)
-    got = back(out)
+    got = np.full((n, 9), -1, np.int64)
+    run(backend, queries_item, NdRange(n, wg), got, workgroup=True)  # it.get_group()
     np.testing.assert_array_equal(got[:, :4], want)
     np.testing.assert_array_equal(got[:, 4], ids // wg)
     np.testing.assert_array_equal(got[:, 5], n // wg)
@@ -86,10 +90,9 @@ def group_2d(it, out):
     out[i, j, 3] = it.get_local_linear_id()
 
 
-def test_group_queries_2d(device):
-    out = to_dev(np.zeros((8, 12, 4), np.int64), device)
-    group_2d[NdRange((8, 12), (4, 3))](out)
-    got = back(out)
+def test_group_queries_2d(backend):
+    got = np.zeros((8, 12, 4), np.int64)
+    run(backend, group_2d, NdRange((8, 12), (4, 3)), got, workgroup=True)
     i, j = np.meshgrid(np.arange(8), np.arange(12), indexing="ij")
     np.testing.assert_array_equal(got[..., 0], i // 4)
     np.testing.assert_array_equal(got[..., 1], j // 3)
@@ -116,10 +119,10 @@ def test_local_size_not_dividing_is_a_launch_error():
         NdRange(100, 48)
 
 
-def test_local_size_too_large_names_the_device_limit(device):
-    limit = device.sycl_queue.sycl_device.max_work_group_size
+def test_local_size_too_large_names_the_device_limit(sycl_device):
+    limit = sycl_device.sycl_queue.sycl_device.max_work_group_size
     big = limit * 2
-    out = to_dev(np.zeros((big, 4), np.int64), device)
+    out = to_dev(np.zeros((big, 4), np.int64), sycl_device)
     with pytest.raises(LaunchError) as exc:
         queries_opencl[NdRange(big, big)](out)
     msg = str(exc.value)
@@ -163,14 +166,14 @@ def multipass_sum(it, a, out, passes):
 
 
 @pytest.mark.parametrize("wg", [16, 128])
-def test_barrier_in_for_loop_multipass_reduction(device, wg):
+def test_barrier_in_for_loop_multipass_reduction(backend, wg):
     n, passes = 512, 5
     a = np.arange(n, dtype=np.int64) % 7
-    out = to_dev(np.zeros(n, np.int64), device)
-    multipass_sum[NdRange(n, wg)](to_dev(a, device), out, passes)
+    out = np.zeros(n, np.int64)
+    run(backend, multipass_sum, NdRange(n, wg), a, out, passes, workgroup=True)
     sums = a.reshape(-1, wg).sum(axis=1)
     want = np.repeat(sum(sums + p * wg for p in range(passes)), wg)
-    np.testing.assert_array_equal(back(out), want)
+    np.testing.assert_array_equal(out, want)
 
 
 @kernel
@@ -186,13 +189,13 @@ def uniform_branch_barrier(it, a, out, flag):
         out[it] = tmp[lid] * 2
 
 
-def test_barrier_in_uniform_branches(device):
+def test_barrier_in_uniform_branches(backend):
     a = np.arange(256, dtype=np.float32)
-    out = to_dev(np.zeros(256, np.float32), device)
-    uniform_branch_barrier[NdRange(256, 64)](to_dev(a, device), out, 1)
-    np.testing.assert_array_equal(back(out), a.reshape(-1, 64)[:, ::-1].ravel())
-    uniform_branch_barrier[NdRange(256, 64)](to_dev(a, device), out, 0)
-    np.testing.assert_array_equal(back(out), a * 2)
+    out = np.zeros(256, np.float32)
+    run(backend, uniform_branch_barrier, NdRange(256, 64), a, out, 1, workgroup=True)
+    np.testing.assert_array_equal(out, a.reshape(-1, 64)[:, ::-1].ravel())
+    run(backend, uniform_branch_barrier, NdRange(256, 64), a, out, 0, workgroup=True)
+    np.testing.assert_array_equal(out, a * 2)
 
 
 def _barrier_calls(ir: str) -> int:
@@ -256,7 +259,7 @@ def _optimised_barriers(k, argtypes, convergent: bool) -> int:
     return _barrier_calls(str(mod))
 
 
-def test_without_convergent_llvm_would_duplicate_the_barrier(device):
+def test_without_convergent_llvm_would_duplicate_the_barrier(sycl_device):
     """Proof that the convergent handling matters: without it, O3 copies the barrier into the two
     divergent paths (work-items of one group would wait at different barriers); with it the
     barrier stays one, and the kernel is right."""
@@ -266,8 +269,8 @@ def test_without_convergent_llvm_would_duplicate_the_barrier(device):
     assert _optimised_barriers(branch_barrier_branch, (f32, f32), convergent=False) == 2
     assert _optimised_barriers(branch_barrier_branch, (f32, f32), convergent=True) == 1
     a = np.arange(64, dtype=np.float32)
-    out = to_dev(np.zeros(96, np.float32), device)
-    branch_barrier_branch[NdRange(64, 64)](to_dev(a, device), out)
+    out = to_dev(np.zeros(96, np.float32), sycl_device)
+    branch_barrier_branch[NdRange(64, 64)](to_dev(a, sycl_device), out)
     want = np.zeros(96, np.float32)
     want[:16] = a[:16]
     want[16:32] = a[:16]
@@ -290,12 +293,12 @@ def transpose_tile(it, a, out):
     out[gi + i, gj + j] = tile[j, i]
 
 
-def test_local_array_2d(device):
+def test_local_array_2d(backend):
     a = np.arange(16 * 24, dtype=np.float64).reshape(16, 24)
-    out = to_dev(np.zeros_like(a), device)
-    transpose_tile[NdRange((16, 24), (8, 8))](to_dev(a, device), out)
+    out = np.zeros_like(a)
+    run(backend, transpose_tile, NdRange((16, 24), (8, 8)), a, out, workgroup=True)
     want = a.reshape(2, 8, 3, 8).transpose(0, 3, 2, 1).reshape(16, 24)
-    np.testing.assert_array_equal(back(out), want)
+    np.testing.assert_array_equal(out, want)
 
 
 @kernel
@@ -307,11 +310,11 @@ def reverse_in_group(it, a, out, tmp):
 
 
 @pytest.mark.parametrize("wg", [8, 32])
-def test_local_accessor_sized_at_launch(device, wg):
+def test_local_accessor_sized_at_launch(backend, wg):
     a = np.arange(128, dtype=np.float32)
-    out = to_dev(np.zeros(128, np.float32), device)
-    reverse_in_group[NdRange(128, wg)](to_dev(a, device), out, LocalAccessor(wg, np.float32))
-    np.testing.assert_array_equal(back(out), a.reshape(-1, wg)[:, ::-1].ravel())
+    out = np.zeros(128, np.float32)
+    run(backend, reverse_in_group, NdRange(128, wg), a, out, LocalAccessor(wg, np.float32), workgroup=True)
+    np.testing.assert_array_equal(out, a.reshape(-1, wg)[:, ::-1].ravel())
 
 
 def test_local_accessor_rejects_bad_shapes():
@@ -327,10 +330,10 @@ def local_shape_from_argument(it, a, n):
     tmp[0] = a[it]
 
 
-def test_non_constant_local_array_shape_is_a_clear_error(device):
-    a = to_dev(np.zeros(16, np.float32), device)
+def test_non_constant_local_array_shape_is_a_clear_error(backend):
+    a = np.zeros(16, np.float32)
     with pytest.raises(KernelCompileError, match=r"compile-time constant.*LocalAccessor"):
-        local_shape_from_argument[NdRange(16, 16)](a, 16)
+        run(backend, local_shape_from_argument, NdRange(16, 16), a, 16, workgroup=True)
 
 
 @kernel
@@ -353,13 +356,13 @@ def private_zeros(i, out):
     out[i] = p[0] + p[1] + p[2] + p[3]
 
 
-def test_private_array(device):
-    out = to_dev(np.zeros(100, np.int32), device)
-    private_scratch[100](out)
-    np.testing.assert_array_equal(back(out), np.arange(100) * 60 + 15)
-    out = to_dev(np.zeros(64, np.float32), device)
-    private_zeros[64](out)
-    np.testing.assert_array_equal(back(out), np.ones(64))
+def test_private_array(backend):
+    out = np.zeros(100, np.int32)
+    run(backend, private_scratch, 100, out)  # private memory: the host back end runs it too
+    np.testing.assert_array_equal(out, np.arange(100) * 60 + 15)
+    out = np.zeros(64, np.float32)
+    run(backend, private_zeros, 64, out)
+    np.testing.assert_array_equal(out, np.ones(64))
 
 
 def test_workgroup_functions_refuse_host_calls():
@@ -376,8 +379,8 @@ def huge_local(it, a):
     a[it] = tmp[0]
 
 
-def test_local_memory_beyond_the_device_is_a_launch_error(device):
-    limit = device.sycl_queue.sycl_device.local_mem_size
-    a = to_dev(np.zeros(16, np.float64), device)
+def test_local_memory_beyond_the_device_is_a_launch_error(sycl_device):
+    limit = sycl_device.sycl_queue.sycl_device.local_mem_size
+    a = to_dev(np.zeros(16, np.float64), sycl_device)
     with pytest.raises(LaunchError, match=rf"{8 << 22} bytes of local memory.*has {limit} bytes"):
         huge_local[NdRange(16, 16)](a)
