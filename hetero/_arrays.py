@@ -222,7 +222,8 @@ def _to_host(obj: Any, dtype: Any, copy: bool | None) -> np.ndarray:
     if is_device_array(obj):
         if copy is False:
             raise ValueError("copy=False: a device array cannot be viewed as a host array without a copy")
-        out = sys.modules["dpnp"].asnumpy(obj) if hasattr(obj, "asnumpy") else _usm_to_numpy(obj)
+        with _sycl.queue_lock(obj.sycl_queue):
+            out = sys.modules["dpnp"].asnumpy(obj) if hasattr(obj, "asnumpy") else _usm_to_numpy(obj)
         return out if dtype is None else out.astype(dtype, copy=False)
     return np.asarray(obj, dtype=dtype) if copy is None else np.array(obj, dtype=dtype, copy=copy)
 
@@ -316,7 +317,8 @@ def asarray(obj: Any, *, dtype: Any = None, device: DeviceLike = None, copy: boo
     _check_dtype(dtype if dtype is not None else src_dtype, dev)
     if isinstance(obj, np.ndarray) and not src_dtype.isnative:
         obj = obj.astype(src_dtype.newbyteorder("="))  # device arrays are native-endian; a copy is made anyway
-    return dpnp.asarray(obj, dtype=dtype, sycl_queue=queue)
+    with _sycl.queue_lock(queue):
+        return dpnp.asarray(obj, dtype=dtype, sycl_queue=queue)
 
 
 def _move_between_queues(x: Any, queue: Any):
@@ -327,7 +329,10 @@ def _move_between_queues(x: Any, queue: Any):
         return x.to_device(queue)
     except Exception:
         # Different SYCL contexts cannot copy directly: go through the host.
-        return dpnp.asarray(dpnp.asnumpy(x), sycl_queue=queue)
+        with _sycl.queue_lock(x.sycl_queue):
+            host = dpnp.asnumpy(x)
+        with _sycl.queue_lock(queue):
+            return dpnp.asarray(host, sycl_queue=queue)
 
 
 def to_device(x: Any, device: DeviceLike, /, *, stream: Any = None):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import platform
+import threading
 
 from .errors import SyclUnavailableError
 
@@ -74,3 +75,25 @@ def require_dpnp(feature: str = "This feature"):
     if mod is None:
         raise _unavailable("dpnp", feature)
     return mod
+
+
+# dpnp 0.20 / dpctl 0.22 (intel-sycl-rt 2026.2) can deadlock when several threads work on one queue
+# at once: 8 threads each calling dpnp.asarray(host, sycl_queue=q) / dpnp.asnumpy on 64K-element
+# arrays hang within seconds (reproduced with dpnp alone), and so did hetero launches from 8 threads
+# (stacks in dpctl's SequentialOrderManager.add_event_pair, holding the GIL, so not even a Python
+# watchdog runs). hetero's own work on a queue — copies (hetero.asarray / asnumpy / to_device,
+# NumPy kernel arguments) and kernel submission with its order-manager bookkeeping — therefore
+# takes one lock per queue. Waiting for a kernel does not hold it.
+_queue_locks: dict = {}
+
+
+def queue_lock(queue):
+    """The lock hetero holds while it copies to or from ``queue`` or submits to it."""
+    lock = _queue_locks.get(queue)
+    if lock is None:
+        with _queue_locks_guard:
+            lock = _queue_locks.setdefault(queue, threading.Lock())
+    return lock
+
+
+_queue_locks_guard = threading.Lock()

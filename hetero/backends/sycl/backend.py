@@ -88,6 +88,60 @@ def _device_sig(kernel_name, sig, fp64, queue):
     return tuple(out)
 
 
+def _copies_in(dpnp, args, host, queue, kernel_name):
+    """Device copies of the NumPy arguments ``args[host]``: one copy each, except that arguments
+    overlapping in memory (``a[1:]`` and ``a[:-1]``) share ONE device copy of the bytes they span,
+    viewed as each of them, so that every write lands once and copying back clobbers nothing.
+
+    Returns (device arguments, {index: (host span, device span, member indices)}).
+    """
+    dargs = list(args)
+    spans: dict = {}
+    groups: list = []  # [indices] of host arrays that may share memory
+    if len(host) > 1:
+        for i in host:
+            for g in groups:
+                if any(np.may_share_memory(args[i], args[j]) for j in g):
+                    g.append(i)
+                    break
+            else:
+                groups.append([i])
+    for g in groups:
+        if len(g) > 1:
+            _shared_copy(dpnp, args, g, queue, kernel_name, dargs, spans)
+    for i in host:
+        if i not in spans:
+            dargs[i] = dpnp.asarray(args[i], sycl_queue=queue)
+    return dargs, spans
+
+
+def _shared_copy(dpnp, args, members, queue, kernel_name, dargs, spans):
+    import ctypes
+
+    from numpy.lib.array_utils import byte_bounds
+
+    bounds = [byte_bounds(args[i]) for i in members]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    host_span = np.ctypeslib.as_array((ctypes.c_uint8 * (hi - lo)).from_address(lo))
+    dev_span = dpnp.asarray(host_span, sycl_queue=queue)
+    usm = dev_span.get_array()
+    for i in members:
+        x = args[i]
+        isz = x.dtype.itemsize
+        off = x.__array_interface__["data"][0] - lo
+        if off % isz or any(st % isz for st in x.strides):
+            raise LaunchError(
+                f"arguments {', '.join(map(str, members))} of kernel {kernel_name!r} overlap in memory at offsets "
+                "a device array cannot view (not a whole number of elements apart); pass copies (a.copy())"
+            )
+        from dpnp import tensor as dpt
+
+        view = dpt.usm_ndarray(x.shape, dtype=x.dtype, strides=tuple(st // isz for st in x.strides),
+                               buffer=usm, offset=off // isz)
+        dargs[i] = view
+        spans[i] = (host_span, dev_span, tuple(members))
+
+
 class SyclBackend(Backend):
     """Kernels as SPIR-V on SYCL devices through dpctl (see the module docstring)."""
 
@@ -120,9 +174,8 @@ class SyclBackend(Backend):
 
     def _launch_numpy(self, kernel, rng, args, info, depends_on, queue):
         dpnp = _sycl.require_dpnp(f"Launching kernel {kernel.__name__!r} on NumPy arrays")
-        dargs = list(args)
-        for i in info.host:
-            dargs[i] = dpnp.asarray(args[i], sycl_queue=queue)
+        with _sycl.queue_lock(queue):
+            dargs, spans = _copies_in(dpnp, args, info.host, queue, kernel.__name__)
         dinfo = _classify(dargs, kernel.__name__)
         key = (dinfo.sig, len(rng._glist), type(rng) is NdRange, rng._small, queue)
         plan = kernel._plans.get(key)
@@ -135,9 +188,13 @@ class SyclBackend(Backend):
                 kargs = kargs + [plan.checker.flag]
             ev = _sub.submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (dargs, kargs), plan.checker)
             ev.wait()
-        for i in info.host:
-            if i in plan.written:
-                np.copyto(args[i], dpnp.asnumpy(dargs[i]), casting="no")
+        with _sycl.queue_lock(queue):
+            for i in info.host:
+                if i in plan.written and i not in spans:
+                    np.copyto(args[i], dpnp.asnumpy(dargs[i]), casting="no")
+            for host_span, dev_span, members in {id(v[0]): v for v in spans.values()}.values():
+                if any(m in plan.written for m in members):
+                    np.copyto(host_span, dpnp.asnumpy(dev_span), casting="no")
         return _sub.Event()
 
     # --- compiling ---------------------------------------------------------------------------

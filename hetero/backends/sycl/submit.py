@@ -22,6 +22,7 @@ from collections import deque
 import numpy as np
 
 from ... import _sycl
+from ..._sycl import queue_lock
 from ..._arrays import _device_array_types
 from ..._env import flag
 from ...errors import KernelAssertionError, KernelIndexError, KernelRuntimeError, LaunchError
@@ -419,31 +420,32 @@ def check_local_range(device_or_queue, rng: NdRange) -> None:
 def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Event:
     """Submit with ordering against pending work on ``queue``; returns an :class:`Event`."""
     dpctl = _dpctl or _dpctl_mod()
-    om = dpctl.utils.SequentialOrderManager[queue]
-    deps = om.submitted_events
-    if depends_on:
-        deps = list(deps)
-        for e in depends_on:
-            if isinstance(e, Event):
-                if e.sycl_event is not None:
-                    deps.append(e.sycl_event)
-            elif isinstance(e, dpctl.SyclEvent):
-                deps.append(e)
-            else:
-                raise LaunchError(
-                    f"depends_on takes hetero.Event or dpctl.SyclEvent objects, got {type(e).__name__}"
-                )
-    if type(rng) is NdRange:
-        if (queue, rng) not in _checked_local:
-            check_local_range(queue, rng)
-        ev = queue.submit_async(sycl_kernel, kargs, rng._glist, rng._llist, dEvents=deps)
-    else:
-        wg = _range_work_group(queue, rng._glist)
-        if wg:
-            ev = queue.submit_async(sycl_kernel, kargs, rng._glist, wg, dEvents=deps)
+    with queue_lock(queue):  # see hetero/_sycl.queue_lock
+        om = dpctl.utils.SequentialOrderManager[queue]
+        deps = om.submitted_events
+        if depends_on:
+            deps = list(deps)
+            for e in depends_on:
+                if isinstance(e, Event):
+                    if e.sycl_event is not None:
+                        deps.append(e.sycl_event)
+                elif isinstance(e, dpctl.SyclEvent):
+                    deps.append(e)
+                else:
+                    raise LaunchError(
+                        f"depends_on takes hetero.Event or dpctl.SyclEvent objects, got {type(e).__name__}"
+                    )
+        if type(rng) is NdRange:
+            if (queue, rng) not in _checked_local:
+                check_local_range(queue, rng)
+            ev = queue.submit_async(sycl_kernel, kargs, rng._glist, rng._llist, dEvents=deps)
         else:
-            ev = queue.submit_async(sycl_kernel, kargs, rng._glist, dEvents=deps)
-    om.add_event_pair(ev, ev)
+            wg = _range_work_group(queue, rng._glist)
+            if wg:
+                ev = queue.submit_async(sycl_kernel, kargs, rng._glist, wg, dEvents=deps)
+            else:
+                ev = queue.submit_async(sycl_kernel, kargs, rng._glist, dEvents=deps)
+        om.add_event_pair(ev, ev)
     track(ev, keep, queue)
     if checker is not None:
         checker.launched()
