@@ -72,6 +72,7 @@ from .errors import (
     KernelCompileError,
     KernelIndexError,
     KernelRuntimeError,
+    KernelTimeoutError,
     KernelTypingError,
     LaunchError,
     NotPicklableError,

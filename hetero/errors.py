@@ -19,6 +19,7 @@ __all__ = [
     "KernelIndexError",
     "KernelRuntimeError",
     "KernelAssertionError",
+    "KernelTimeoutError",
     "WorkgroupFeatureError",
     "UnsupportedDtypeError",
     "SyclUnavailableError",
@@ -70,6 +71,11 @@ class KernelRuntimeError(HeteroError, RuntimeError):
 class KernelAssertionError(HeteroError, AssertionError):
     """An ``assert`` in a kernel failed: the first failing work-item's message, the kernel, its
     file:line and the work-item's id (raised at the next synchronisation on devices)."""
+
+
+class KernelTimeoutError(HeteroError, TimeoutError):
+    """A kernel had not finished when ``Event.wait(timeout=...)`` or ``hetero.synchronize(timeout=...)``
+    gave up on it (the kernel itself goes on running: devices cannot stop a kernel)."""
 
 
 class WorkgroupFeatureError(LaunchError):

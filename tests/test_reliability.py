@@ -228,3 +228,28 @@ def test_many_threads_launch_on_one_queue_without_hanging():
         th.join(timeout=240)
     assert not any(th.is_alive() for th in threads), "a launching thread hung"
     assert errors == []
+
+
+@hetero.kernel
+def busy(i, out, n):
+    # a dependent chain of n multiply-adds: about n nanoseconds on any CPU
+    x = 0.5
+    for _ in range(n):
+        x = x * 0.999999 + 0.000001
+    out[i] = x
+
+
+@pytest.mark.skipif(not SYCL_DEVICES, reason="no SYCL device on this machine")
+def test_waits_with_a_timeout_raise_naming_the_kernel():
+    dev = SYCL_DEVICES[0]
+    out = hetero.zeros(2, device=dev)
+    busy[2](out, 10).wait()  # compiled and loaded: what follows times only the run
+    ev = busy.submit(2, out, 200_000_000)  # far beyond a millisecond on any CPU
+    with pytest.raises(hetero.KernelTimeoutError, match="kernel 'busy' had not finished after 0.001 s") as info:
+        ev.wait(timeout=0.001)
+    assert isinstance(info.value, TimeoutError)
+    with pytest.raises(hetero.KernelTimeoutError, match="'busy'"):
+        hetero.synchronize(timeout=0.001)
+    ev.wait()  # it does finish
+    hetero.synchronize(timeout=60)
+    assert ev.is_complete

@@ -82,22 +82,27 @@ class Event:
     underlying ``dpctl.SyclEvent`` (None for an empty launch).
     """
 
-    __slots__ = ("sycl_event", "_keep", "_checker")
+    __slots__ = ("sycl_event", "_keep", "_checker", "kernel_name")
 
-    def __init__(self, sycl_event=None, keep=None, checker=None):
+    def __init__(self, sycl_event=None, keep=None, checker=None, kernel_name=None):
         self.sycl_event = sycl_event
         self._keep = keep
         self._checker = checker
+        self.kernel_name = kernel_name
 
-    def wait(self) -> None:
-        """Block until the kernel has finished.
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the kernel has finished, or for ``timeout`` seconds at most.
 
         Raises
         ------
-        KernelIndexError
-            With ``HETERO_BOUNDSCHECK=1``, when the kernel indexed out of bounds.
+        KernelTimeoutError
+            The kernel had not finished after ``timeout`` seconds (it goes on running).
+        KernelIndexError, KernelAssertionError, ...
+            The first failing work-item's error (bounds checks, ``assert``, ``raise``).
         """
         if self.sycl_event is not None:
+            if timeout is not None:
+                wait_until_complete([(self.sycl_event, self.kernel_name)], timeout)
             self.sycl_event.wait()
         self._keep = None
         if self._checker is not None:
@@ -115,3 +120,31 @@ class Event:
 
     def __repr__(self):
         return f"<hetero.Event {'complete' if self.is_complete else 'pending'}>"
+
+
+def wait_until_complete(events, timeout: float) -> None:
+    """Poll ``[(sycl event, kernel name)]`` until all are complete; a KernelTimeoutError naming the
+    first unfinished kernel after ``timeout`` seconds. (SYCL events have no wait with a timeout.)"""
+    import time
+
+    from .. import _sycl
+    from ..errors import KernelTimeoutError
+
+    complete = _sycl.dpctl().event_status_type.complete
+    deadline = time.monotonic() + max(0.0, float(timeout))
+    pause = 5e-5
+    pending = list(events)
+    while True:
+        pending = [(ev, name) for ev, name in pending if ev.execution_status != complete]
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            name = pending[0][1]
+            raise KernelTimeoutError(
+                f"kernel {name!r} had not finished after {timeout} s ({len(pending)} launch(es) still running). "
+                "It goes on running: a device cannot stop a kernel. A kernel that never finishes often waits "
+                "for another work-item that cannot run beside it (a spin-wait across work-groups, or within a "
+                "work-group on a CPU device); use barriers or atomics that do not wait."
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, 0.01)

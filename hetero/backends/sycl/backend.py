@@ -169,8 +169,9 @@ class SyclBackend(Backend):
         kargs = info.kargs if plan.pack is None else plan.pack(args, info.usm)
         if plan.checker is not None:
             kargs = kargs + [plan.checker.flag]
-            return _submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (args, kargs), plan.checker)
-        return _submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (args, kargs))
+            return _submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (args, kargs), plan.checker,
+                           kernel.__name__)
+        return _submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (args, kargs), None, kernel.__name__)
 
     def _launch_numpy(self, kernel, rng, args, info, depends_on, queue):
         dpnp = _sycl.require_dpnp(f"Launching kernel {kernel.__name__!r} on NumPy arrays")
@@ -186,7 +187,8 @@ class SyclBackend(Backend):
             kargs = dinfo.kargs if plan.pack is None else plan.pack(dargs, dinfo.usm)
             if plan.checker is not None:
                 kargs = kargs + [plan.checker.flag]
-            ev = _sub.submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (dargs, kargs), plan.checker)
+            ev = _sub.submit(queue, plan.sycl_kernel, kargs, rng, depends_on, (dargs, kargs), plan.checker,
+                             kernel.__name__)
             ev.wait()
         with _sycl.queue_lock(queue):
             for i in info.host:

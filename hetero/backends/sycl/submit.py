@@ -229,7 +229,7 @@ def make_packer(sig: tuple, fp64: bool):
 # --- events and keeping arguments alive ------------------------------------------------------
 
 _pending_lock = threading.Lock()
-_pending: deque = deque()  # (SyclEvent, keep-alive objects)
+_pending: deque = deque()  # (SyclEvent, keep-alive objects, kernel name, queue)
 _queues: dict = {}  # queues launched on, for synchronize()
 _MAX_PENDING = 1024
 
@@ -251,7 +251,7 @@ def _complete(ev) -> bool:
 _COMPLETE = None
 
 
-def track(ev, keep, queue) -> None:
+def track(ev, keep, queue, name=None) -> None:
     """Keep ``keep`` (the launch arguments) alive until ``ev`` has completed.
 
     Finished launches at the head of the list are released on every launch
@@ -261,14 +261,14 @@ def track(ev, keep, queue) -> None:
     global _COMPLETE
     if _COMPLETE is None:
         _COMPLETE = _dpctl_mod().event_status_type.complete
-    _pending.append((ev, keep))  # deque.append is atomic
+    _pending.append((ev, keep, name, queue))  # deque.append is atomic
     if id(queue) not in _queues:
         with _pending_lock:
             _queues[id(queue)] = queue
     if len(_pending) > 1:
         with _pending_lock:
             while _pending and (len(_pending) > _MAX_PENDING or _pending[0][0].execution_status == _COMPLETE):
-                old, _ = _pending.popleft()
+                old = _pending.popleft()[0]
                 if len(_pending) >= _MAX_PENDING:
                     old.wait()
 
@@ -333,7 +333,7 @@ def check_all() -> None:
         checker.check()
 
 
-def synchronize(device=None) -> None:
+def synchronize(device=None, timeout: float | None = None) -> None:
     """Wait for every kernel hetero launched (on ``device`` only, when given).
 
     Parameters
@@ -341,6 +341,9 @@ def synchronize(device=None) -> None:
     device : str, Device, dpctl.SyclDevice, dpctl.SyclQueue or None
         Anything :func:`hetero.select_device` takes. None waits for all queues
         kernels were launched on.
+    timeout : float, optional
+        Give up after this many seconds with a :class:`~hetero.KernelTimeoutError` naming
+        a kernel that has not finished (the kernels go on running).
     """
     dpctl = _sycl.dpctl()
     if dpctl is None:
@@ -359,6 +362,12 @@ def synchronize(device=None) -> None:
                 targets.append(dev.sycl_queue)
     else:
         targets = queues
+    if timeout is not None:
+        from ..base import wait_until_complete
+
+        with _pending_lock:
+            mine = [(p[0], p[2]) for p in _pending if device is None or any(p[3] == q for q in targets)]
+        wait_until_complete(mine, timeout)
     for q in targets:
         q.wait()
     check_all()
@@ -417,7 +426,7 @@ def check_local_range(device_or_queue, rng: NdRange) -> None:
         _checked_local[(device_or_queue, rng)] = True
 
 
-def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Event:
+def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None, name=None) -> Event:
     """Submit with ordering against pending work on ``queue``; returns an :class:`Event`."""
     dpctl = _dpctl or _dpctl_mod()
     with queue_lock(queue):  # see hetero/_sycl.queue_lock
@@ -446,7 +455,7 @@ def submit(queue, sycl_kernel, kargs, rng, depends_on, keep, checker=None) -> Ev
             else:
                 ev = queue.submit_async(sycl_kernel, kargs, rng._glist, dEvents=deps)
         om.add_event_pair(ev, ev)
-    track(ev, keep, queue)
+    track(ev, keep, queue, name)
     if checker is not None:
         checker.launched()
-    return Event(ev, keep, checker)
+    return Event(ev, keep, checker, name)
