@@ -179,3 +179,32 @@ def test_no_process_wide_patch_of_numba():
     b = binary.compile_binary(_fills_one, "fills_one", (((("array", np.dtype("float32"), 1, "C"),), ("item", 1), 1)))
     assert b.spirv[:4] == b"\x03\x02\x23\x07"  # the SPIR-V magic number, little-endian
     assert cgutils.pointer_add is original
+
+
+def test_every_exception_lives_in_errors_and_is_exported():
+    import inspect as _inspect
+
+    from hetero import errors
+
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert getattr(hetero, name) is cls and name in hetero.__all__
+        assert issubclass(cls, (hetero.HeteroError, hetero.HeteroWarning)), name
+    # no exception class is defined anywhere else in hetero
+    for mod_name, path in MODULES.items():
+        if mod_name == "hetero.errors":
+            continue
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):  # private control-flow signals
+                bases = {ast.unparse(b) for b in node.bases}
+                assert not any(b.endswith(("Error", "Exception", "Warning")) for b in bases), (
+                    f"{mod_name}.{node.name} subclasses {bases}: exceptions belong in hetero/errors.py")
+    pairs = {
+        errors.KernelIndexError: IndexError, errors.KernelAssertionError: AssertionError,
+        errors.KernelTimeoutError: TimeoutError, errors.KernelRuntimeError: RuntimeError,
+        errors.WorkgroupFeatureError: errors.LaunchError,
+    }
+    for cls, builtin in pairs.items():
+        assert issubclass(cls, hetero.HeteroError) and issubclass(cls, builtin)
+    assert _inspect.isclass(errors.HeteroError)
