@@ -12,7 +12,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 # what the lock covers: hetero with these extras (the test extra is what `make test` needs)
 EXTRAS := test
 
-.PHONY: install demo test bench lock clean-venv
+.PHONY: install demo test fuzz bench lock clean-venv
 
 # The stamp holds the lock's hash: a venv made from another lock is rebuilt from scratch, so nothing a
 # previous lock installed lingers. After installing, every locked version must be the installed one.
@@ -38,6 +38,10 @@ demo: install
 
 test: install
 	$(PY) -m pytest -q
+
+# The differential kernel fuzzer at length (the test suite runs 25 derandomized examples).
+fuzz: install
+	HETERO_FUZZ_EXAMPLES=2000 $(PY) -m pytest -q -p no:cacheprovider tests/test_fuzz.py
 
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
