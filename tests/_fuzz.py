@@ -12,12 +12,13 @@ One expression tree gives two programs:
 Two models, because the back ends have two meanings of the same Python:
 
 * ``NUMBA`` (sycl and host): numba's typing. int32 + int32 is int64, int32 + float32 is
-  float64, a Python constant is int64 / float64, ``math.sqrt(float32)`` is float32, a loop's
+  float64, -int32 is int64, a Python constant is int64 / float64, a work-item id and a
+  ``range()`` loop variable are int64, ``math.sqrt(float32)`` is float32, a loop's
   accumulator has one type (the unification of its value before the loop and after a pass),
   ``min``/``max`` and ``x if c else y`` unify their operands' types.
 * ``PYTHON`` (interpret): the kernel run as Python on NumPy scalars (NumPy 2, NEP 50):
-  int32 + int32 stays int32, a Python constant takes the NumPy operand's type
-  (float32 * 0.1 is float32), ``math.sqrt`` gives a Python float, ``min``/``max`` and
+  int32 + int32 stays int32, a Python constant, id or loop variable takes the NumPy operand's
+  type (float32 * 0.1 is float32), ``math.sqrt`` gives a Python float, ``min``/``max`` and
   ``x if c else y`` return one of their operands unchanged (so the type can differ from one
   work-item to the next), the accumulator's type changes from one pass to the next.
 
@@ -37,7 +38,6 @@ import math
 import operator
 import os
 import sys
-import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,18 +71,16 @@ def _numba_arith(a, b):
 
 
 class Model:
-    """How one back end family types the kernel's Python (see the module docstring)."""
+    """How one back end family types the kernel's Python (see the module docstring): the code
+    of a constant, of a work-item id or loop variable, the tables ``arith_table[a, b]`` (+ - *)
+    and ``unify_table`` (min/max, ``x if c else y``, a loop's accumulator; None where each
+    element keeps its operand's type), ``sqrt_code`` and ``neg_code``."""
 
     name: str
     const_int: int
     const_float: int
     index: int  # the work-item's ids and a range() loop variable
-
-    def arith(self, a, b):
-        raise NotImplementedError
-
-    def sqrt(self, a):
-        raise NotImplementedError
+    per_element_choice: bool
 
 
 class NumbaModel(Model):
@@ -368,9 +366,10 @@ def _not(c: Cond) -> Cond:
 
 
 # --- expression trees ----------------------------------------------------------------------------
-# Nodes are tuples: ("arr", name) ("const", value) ("idx", d) ("k",) ("acc",) ("param", name)
-# ("bin", op, l, r) ("abs", x) ("sqrt", x) ("min", l, r) ("max", l, r) ("call", l, r)
-# ("ifexp", cond, l, r) and conditions ("cmp", op, l, r).
+# Nodes are tuples: ("arr", name) ("const", value) ("idx", d, as_item) ("k",) ("acc",)
+# ("param", name) ("bin", op, l, r) ("abs", x) ("neg", x) ("sqrt", x) (math.sqrt(abs(x)))
+# ("min", l, r) ("max", l, r) ("call", l, r) (the device function) ("ifexp", cond, l, r), and
+# conditions ("cmp", op, l, r) ("and", c, c) ("or", c, c) ("not", c).
 
 INT_BOUND = 50
 FLOAT_BOUND = 10.0
@@ -596,7 +595,7 @@ class ViewSpec:
     transpose: bool
     fortran: bool
 
-    def make(self, shape, dtype, rng, kind="input", fill=None):
+    def make(self, shape, dtype, rng, fill=None):
         nd = len(shape)
         inner = shape[::-1] if self.transpose else shape
         steps = self.steps[::-1] if self.transpose else self.steps
@@ -801,16 +800,21 @@ def describe_launch(spec, launch):
     return "\n".join(lines)
 
 
-def repro(spec, launch, path):
-    """Python that rebuilds and reruns a failing launch."""
-    return textwrap.dedent(f"""\
-        # python - <<'EOF'   (from the repository root)
-        from tests import _fuzz as F
-        spec = {spec!r}
-        launch = {launch!r}
-        k, ref, path = F.load(spec, {os.path.dirname(path)!r})
-        for p in F.check_launch(spec, k, ref, launch, F.available_backends())[0]: print(p)
-        # EOF""")
+def repro(spec, launch, path, strict_interpret=False):
+    """Shell commands that rebuild and rerun a failing launch (from the repository root)."""
+    model = "F.NUMBA" if strict_interpret else "None"
+    return "\n".join([
+        ".venv/bin/python - <<'EOF'",
+        "import tempfile",
+        "from tests import _fuzz as F",
+        "from tests._fuzz import KernelSpec, Launch, ViewSpec",
+        f"spec = {spec!r}",
+        f"launch = {launch!r}",
+        "k, ref, path = F.load(spec, tempfile.mkdtemp())",
+        f"for p in F.check_launch(spec, k, ref, launch, F.available_backends(), path, {model})[0]:",
+        "    print(p)",
+        "EOF",
+    ])
 
 
 def available_backends():
