@@ -1,8 +1,8 @@
 """The CPU target: a kernel compiled by numba for the host, as a task runner per launch shape.
 
-``rewrite.py`` turns the kernel's source into numba-compilable source with a
-work-item context; this module compiles it with ``numba.njit`` and generates the
-task runner — one ``njit(nogil=True)`` function per (kernel, item style, range
+``pipeline.py`` compiles the kernel with ``numba.njit`` from its bytecode, its
+numba IR rewritten to take a work-item context (``rewrite.py``); this module
+generates the task runner — one ``njit(nogil=True)`` function per (kernel, item style, range
 kind, dimensions, options) that walks chunks of the index space and calls the
 rewritten kernel for each work-item (LLVM inlines it). The host back end
 (``hetero/backends/host.py``) runs the task runner on its threads.
@@ -23,7 +23,7 @@ from ...._env import flag
 from ...._locks import INIT_LOCK as _lock
 from ....lang import NdRange, parse_range
 from ....lang.items import kernel_style
-from . import rewrite as rw
+from . import context, pipeline
 
 __all__ = ["HostKernelInfo", "host_info"]
 
@@ -37,7 +37,7 @@ class HostKernelInfo:
     ----------
     kernel : numba dispatcher of the rewritten kernel (``inspect_types()`` etc. work on it)
     launcher : numba dispatcher of the task runner (``launch(t0, t1, *args, *extents)``)
-    source : the rewritten kernel source (what numba compiled)
+    source : the rewritten kernel as numba IR, before numba's own passes (what numba compiled)
     launcher_source : the generated task-runner source
     """
 
@@ -131,15 +131,15 @@ def _build(py_func, name, style, nd, ndim, nargs, fastmath) -> HostKernelInfo:
     import numba
 
     opts = _jit_options(fastmath)
-    rewritten = rw.rewrite(py_func, what="kernel", item_style=style == "item", ndim=ndim, nd=nd)
-    kern = rw.compile_rewritten(rewritten, nd=nd, jit_options=opts)
+    kern, source = pipeline.host_dispatcher(py_func, what="kernel", item_style=style == "item", ndim=ndim, nd=nd,
+                                            jit_options=opts)
     src = _launcher_source(nargs, ndim, nd, style == "item")
     from .atomics import rmw
 
-    ns = {"kern": kern, "min": min, "nonneg": rw.nonneg_intrinsic(), "take": rmw("add")}
+    ns = {"kern": kern, "min": min, "nonneg": context.nonneg_intrinsic(), "take": rmw("add")}
     exec(compile(src, f"<hetero host launcher of {name}>", "exec"), ns)
     launcher = numba.njit(**opts)(ns["launch"])
-    return HostKernelInfo(kern, launcher, rewritten.source, src, style, nd, ndim)
+    return HostKernelInfo(kern, launcher, source, src, style, nd, ndim)
 
 
 def host_info(py_func, rng, nargs: int, *, name: str | None = None, fastmath: bool = False) -> HostKernelInfo:

@@ -1,54 +1,56 @@
-"""Kernel source → the same source with a hidden work-item context, ready for numba's CPU target.
+"""Kernel bytecode → numba IR with a hidden work-item context, ready for numba's CPU target.
 
-On a SYCL device the in-kernel queries are builtins of the hardware. On the
-host there is no hardware work-item, so each rewritten function takes one more
-parameter first, the *context* of the work-item that runs it — a tuple
-``(global_id, global_range, local_id, local_range, group_id, num_groups,
-work_dim)`` whose members are 3-tuples of integers (dimensions the launch lacks
-hold id 0 and extent 1, which is what the queries answer there) — and:
+The host back end compiles a kernel or device function from its bytecode, as
+the SYCL target does, so a function whose source Python cannot find (defined
+with ``exec``, ``python -c``, ``python -``, some notebook tools) compiles the
+same as one in a file. numba's interpreter turns the bytecode into numba IR
+(``interpret``); ``rewrite`` then changes that IR in place, before any other
+pass of numba's pipeline sees it (``pipeline.py`` runs it as a pass right after
+numba's own bytecode translation):
 
-* a call of an in-kernel query of :mod:`hetero.kernel_api` (found by resolving
-  the called expression in the function's globals and closure, so
-  ``get_global_id(0)``, ``hetero.get_global_id(0)`` and ``kapi.get_global_id(0)``
-  all count) becomes a call of a helper reading the context;
+* the function takes one more parameter first, the work-item *context*
+  ``__hetero_ctx`` (its layout: ``context.py``): an ``ir.Arg`` at index 0, every
+  other ``ir.Arg`` shifted by one;
+* a call of an in-kernel query of :mod:`hetero.kernel_api` — the called value
+  resolved through the ``ir.Global`` / ``ir.FreeVar`` / ``getattr`` chain that
+  defines it, so ``get_global_id(0)``, ``hetero.get_global_id(0)`` and
+  ``kapi.get_global_id(0)`` all count — calls a helper of ``context.py`` with
+  the context prepended to its arguments;
 * a call of a work-item method (``item.get_id(d)``, ``nd.get_local_id(d)``, ...)
-  on a local name becomes the same helper call;
-* a call of a ``@hetero.device_function`` becomes a call of that function,
-  rewritten the same way, with the context passed on;
-* the item parameter of an item-style kernel stays a parameter but the launcher
-  passes what the item stands for: an integer in 1-D, a tuple of ids in N-D, so
-  ``c[i] = a[i] + b[i]`` and ``i + 1`` are ordinary numba code;
-* ``item.ndim`` becomes a constant.
+  on a local value becomes the same helper call;
+* a call of a ``@hetero.device_function`` calls that function's host
+  dispatcher (rewritten the same way) with the context passed on;
+* the item parameter of an item-style kernel stays a parameter, but the task
+  runner passes what the item stands for: an integer in 1-D, a tuple of ids in
+  N-D, so ``c[i] = a[i] + b[i]`` and ``i + 1`` are ordinary numba code; a 1-D
+  item still indexes and unpacks like the 1-tuple of its id (``i[0]``,
+  ``(x,) = i``), and ``item.ndim`` becomes a constant;
+* in-kernel atomics (``atomic_add(array, index, value)`` ...) call real atomics
+  (``atomics.py``); ``private_array(shape, dtype)`` becomes an array of the
+  work-item's own (``numpy.empty`` / ``numpy.zeros``, once per work-item call).
 
-In-kernel atomics (``atomic_add(array, index, value)`` ..., issue 5) become real
-atomics (``atomics.py``); ``private_array(shape, dtype)`` becomes an array of the
-work-item's own. Work-group features (barriers, local memory,
-``AtomicRef``, groups) are found here too; the host back end does not model
-work-groups yet, so they are refused with a :class:`~hetero.errors.LaunchError`
-rather than run with a wrong meaning.
-
-The rewritten function is compiled under the user's file name with the user's
-line numbers, so numba's messages point at the kernel as written.
+Work-group features (barriers, local memory, ``AtomicRef``, groups) are found
+here too; the host back end does not model work-groups yet, so they are
+refused with a :class:`~hetero.errors.LaunchError` rather than run with a wrong
+meaning. Every statement keeps the ``loc`` numba gave it from the bytecode, so
+numba's messages, and the ones here, name the user's file and line.
 """
 
 from __future__ import annotations
 
-import ast
-import builtins
-import inspect
-import textwrap
-import weakref
-
 from .... import lang
 from ....errors import KernelCompileError, KernelTypingError, WorkgroupFeatureError
 from ....lang import table
-from ...analysis import function_environment
+from . import context
 
 CTX = "__hetero_ctx"
 
-_NO_DIM_HELPERS = {"global_linear_id", "local_linear_id", "work_dim"}
-
 _MISSING = object()
+
+_OPERATORS = {"add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%", "pow": "**",
+              "iadd": "+=", "isub": "-=", "imul": "*=", "itruediv": "/=", "ifloordiv": "//=", "imod": "%=",
+              "and_": "&", "or_": "|", "xor": "^", "lshift": "<<", "rshift": ">>", "matmul": "@",
+              "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
 
 
 def _where(py_func, lineno=None) -> str:
@@ -56,410 +58,330 @@ def _where(py_func, lineno=None) -> str:
     return f"{code.co_filename}:{lineno if lineno is not None else code.co_firstlineno}"
 
 
-def _parse(py_func, what: str):
-    """The function's ``ast.FunctionDef`` with the user's line numbers."""
-    try:
-        lines, start = inspect.getsourcelines(py_func)
-    except (OSError, TypeError) as exc:
+def check_parameters(py_func, what: str) -> None:
+    """A kernel or device function takes positional parameters only (the context goes first)."""
+    import inspect
+
+    code = py_func.__code__
+    if code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS):
         raise KernelCompileError(
-            f"{what} {py_func.__name__!r} ({_where(py_func)}): the host back end compiles a kernel from its "
-            "Python source, and Python cannot find the source of this function (defined with exec, "
-            "`python -c` or at an interactive prompt without source?). Define it in a file or notebook "
-            "cell, or run it with HETERO_KERNEL_BACKEND=interpret."
-        ) from exc
-    tree = ast.parse(textwrap.dedent("".join(lines)))
-    ast.increment_lineno(tree, start - 1)
-    fdef = tree.body[0] if tree.body else None
-    if not isinstance(fdef, ast.FunctionDef) or fdef.name != py_func.__name__:
-        raise KernelCompileError(
-            f"{what} {py_func.__name__!r} ({_where(py_func)}): its source is not a plain `def` "
-            "(a lambda or generated function?); the host back end needs a `def` statement"
+            f"{what} {py_func.__name__!r} ({_where(py_func)}) must take only positional parameters"
         )
-    fdef.decorator_list = []
-    # Annotations mean nothing to numba, and may name what only a type checker imports.
-    fdef.returns = None
-    for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs:
-        a.annotation = None
-    return fdef
 
 
-def _local_names(fdef: ast.FunctionDef) -> set:
-    names = {a.arg for a in fdef.args.posonlyargs + fdef.args.args}
-    for node in ast.walk(fdef):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.Lambda, ast.ClassDef)) and node is not fdef:
-            if hasattr(node, "name"):
-                names.add(node.name)
-    return names
+def interpret(py_func):
+    """numba IR of ``py_func``, built from its bytecode (as numba's ``TranslateByteCode`` pass does)."""
+    from numba.core import bytecode, interpreter
+
+    func_id = bytecode.FunctionIdentity.from_function(py_func)
+    return interpreter.Interpreter(func_id).interpret(bytecode.ByteCode(func_id))
 
 
-class _Rewriter(ast.NodeTransformer):
-    def __init__(self, py_func, what, env, locals_, item_param, ndim, nd, callee_name):
-        self.py_func = py_func
+def rewrite(func_ir, *, what: str, item_style: bool, ndim: int, nd: bool, callee) -> None:
+    """Rewrite ``func_ir`` (a kernel's or device function's) in place to take the work-item context first.
+
+    ``callee(device_function)`` gives the host dispatcher a call of that
+    ``@hetero.device_function`` is to call.
+    """
+    _Rewriter(func_ir, what, item_style, ndim, nd, callee).run()
+
+
+class _Rewriter:
+    def __init__(self, func_ir, what, item_style, ndim, nd, callee):
+        from numba.core import ir
+
+        self.ir = ir
+        self.func_ir = func_ir
+        self.py_func = func_ir.func_id.func
         self.what = what
-        self.env = env
-        self.locals = locals_
-        self.item_param = item_param
         self.ndim = ndim
         self.nd = nd
-        self.callee_name = callee_name  # DeviceFunction → name bound in the namespace
-        self.helpers_used: set = set()
-        self.depth = 0
-        self.device_function_type = lang.DeviceFunction
+        self.callee = callee
+        self.defs = func_ir._definitions  # as numba's interpreter built them: name → [value, ...]
+        names = tuple(func_ir.arg_names)
+        self.item = names[0] if item_style and names else None
+        self.scope = func_ir.blocks[min(func_ir.blocks)].scope
+        self.ntemps = 0
 
-    # --- helpers ---------------------------------------------------------------------------
+    # --- the IR ----------------------------------------------------------------------------
 
-    def _fail(self, node, msg, cls=KernelTypingError):
-        raise cls(f"{self.what} {self.py_func.__name__!r} ({_where(self.py_func, node.lineno)}): {msg}")
+    def run(self):
+        ir = self.ir
+        fir = self.func_ir
+        loc = fir.loc
+        self.ctx = self.scope.redefine(CTX, loc)
+        refused = []
+        for block in fir.blocks.values():
+            body = []
+            for stmt in block.body:
+                try:
+                    self._statement(stmt, body)
+                except _Refusal as r:
+                    refused.append(r)
+            block.body = body
+        if refused:
+            # the first in the source, not in the bytecode (which evaluates `a[f()] = g()` g first)
+            first = min(refused, key=lambda r: (r.line is None, r.line or 0))
+            raise first.error
 
-    def _resolve(self, node):
-        if isinstance(node, ast.Name):
-            if node.id in self.locals:
-                return _MISSING
-            if node.id in self.env:
-                return self.env[node.id]
-            return getattr(builtins, node.id, _MISSING)
-        if isinstance(node, ast.Attribute):
-            base = self._resolve(node.value)
-            if base is _MISSING:
-                return _MISSING
-            try:
-                return getattr(base, node.attr, _MISSING)
-            except Exception:
-                return _MISSING
-        return _MISSING
+        entry = fir.blocks[min(fir.blocks)]
+        body = [ir.Assign(ir.Arg(CTX, 0, loc), self.ctx, loc)]
+        for stmt in entry.body:
+            if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Arg):
+                stmt.value.index += 1
+                if stmt.value.name == self.item:
+                    body += self._nonneg_item(stmt)
+                    continue
+            body.append(stmt)
+        entry.body = body
+        fir.arg_count += 1
+        fir.arg_names = (CTX,) + tuple(fir.arg_names)
+        self._drop_dead()
+        from numba.core.ir_utils import build_definitions
 
-    def _helper_call(self, node, helper, args):
-        name = f"__hetero_ctx_{helper}"
-        self.helpers_used.add(helper)
-        nargs = 0 if helper in _NO_DIM_HELPERS else 1
-        if len(args) != nargs or node.keywords:
-            what = "no argument" if nargs == 0 else "one argument, the dimension"
-            self._fail(node, f"{ast.unparse(node.func)}() takes {what}; got `{ast.unparse(node)}`")
-        return ast.copy_location(ast.Call(ast.Name(name, ast.Load()), [ast.Name(CTX, ast.Load()), *args], []), node)
+        fir._definitions = build_definitions(fir.blocks)
 
-    # --- visitors --------------------------------------------------------------------------
+    def _nonneg_item(self, arg_stmt):
+        # Ids are never negative: telling LLVM inside the kernel (where numba's own optimisation of
+        # the kernel sees it) drops the wrap-around of negative indices and lets a[i] vectorise.
+        ir = self.ir
+        loc = arg_stmt.loc
+        item_var = arg_stmt.target
+        raw = self._temp(loc)
+        out = [ir.Assign(arg_stmt.value, raw, loc)]
+        nonneg = self._global("__hetero_nonneg", context.nonneg_intrinsic(), loc, out)
+        if self.ndim == 1:
+            out.append(ir.Assign(ir.Expr.call(nonneg, [raw], (), loc), item_var, loc))
+            return out
+        ids = []
+        for d in range(self.ndim):
+            part, v = self._temp(loc), self._temp(loc)
+            out.append(ir.Assign(ir.Expr.static_getitem(raw, d, None, loc), part, loc))
+            out.append(ir.Assign(ir.Expr.call(nonneg, [part], (), loc), v, loc))
+            ids.append(v)
+        out.append(ir.Assign(ir.Expr.build_tuple(ids, loc), item_var, loc))
+        return out
 
-    def visit_FunctionDef(self, node):
-        self.depth += 1
-        try:
-            self.generic_visit(node)
-        finally:
-            self.depth -= 1
-        return node
-
-    visit_Lambda = visit_FunctionDef
-
-    def visit_Return(self, node):
-        self.generic_visit(node)
-        if self.what == "kernel" and self.depth == 1 and node.value is not None:
-            if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+    def _statement(self, stmt, out):
+        ir = self.ir
+        if isinstance(stmt, ir.Assign) and isinstance(stmt.value, ir.Expr):
+            expr = stmt.value
+            if expr.op == "call":
+                self._call(expr, out)
+            elif expr.op == "getattr" and self._is_item(expr.value) and expr.attr in ("ndim", "dimensions"):
+                stmt.value = ir.Const(self.ndim, expr.loc)
+            elif expr.op in ("getitem", "static_getitem", "exhaust_iter") and self.ndim == 1 \
+                    and self._is_item(expr.value):
+                # a 1-D work-item is an integer here, but indexes and unpacks like the 1-tuple of its id
+                t = self._temp(expr.loc)
+                out.append(ir.Assign(ir.Expr.build_tuple([expr.value], expr.loc), t, expr.loc))
+                expr.value = t
+        elif isinstance(stmt, ir.Return) and self.what == "kernel":
+            value = self._follow(stmt.value)
+            if not (isinstance(value, ir.Const) and value.value is None):
                 self._fail(
-                    node,
-                    f"a kernel returns nothing, but this one returns `{ast.unparse(node.value)}`; "
+                    stmt.loc,
+                    f"a kernel returns nothing, but this one returns `{self._text(stmt.value)}`; "
                     "write results into an array argument",
                     KernelCompileError,
                 )
-        return node
+        out.append(stmt)
 
-    def visit_Attribute(self, node):
-        self.generic_visit(node)
-        if (
-            self.item_param is not None
-            and isinstance(node.value, ast.Name)
-            and node.value.id == self.item_param
-            and node.attr in ("ndim", "dimensions")
-            and isinstance(node.ctx, ast.Load)
-        ):
-            return ast.copy_location(ast.Constant(self.ndim), node)
-        return node
-
-    def _is_item(self, node) -> bool:
-        return self.item_param is not None and isinstance(node, ast.Name) and node.id == self.item_param
-
-    def _as_tuple(self, node):
-        return ast.copy_location(ast.Tuple([ast.Name(self.item_param, ast.Load())], ast.Load()), node)
-
-    def visit_Subscript(self, node):
-        # A 1-D work-item is an integer here, but indexes like the 1-tuple of its id: i[0]
-        self.generic_visit(node)
-        if self.ndim == 1 and self._is_item(node.value) and isinstance(node.ctx, ast.Load):
-            node.value = self._as_tuple(node.value)
-        return node
-
-    def visit_Call(self, node):
-        self.generic_visit(node)
-        func = node.func
-        target = self._resolve(func)
-        short = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-
-        if isinstance(target, self.device_function_type):
-            name = self.callee_name(target, node)
-            new = ast.Call(ast.Name(name, ast.Load()), [ast.Name(CTX, ast.Load()), *node.args], node.keywords)
-            return ast.copy_location(new, node)
-
+    def _call(self, expr, out):
+        loc = expr.loc
+        target = self._value_of(expr.func)
+        if isinstance(target, lang.DeviceFunction):
+            expr.func = self._global(f"__hetero_df_{target.py_func.__name__}", self.callee(target), loc, out)
+            expr.args = [self.ctx, *expr.args]
+            return
         row = lang.row_of(target) if target is not _MISSING else None
         if row is not None:
             if row.kind in ("query", "work_dim"):
-                return self._helper_call(node, row.query or "work_dim", node.args)
+                self._helper_call(expr, row.query or "work_dim", out)
+                return
             if not row.on_host:
-                self._refuse_workgroup(node)
+                self._refuse_workgroup(expr)
             if row.kind in ("atomic", "atomic_cas"):
-                if node.keywords:  # as on every back end: atomic_<op>(array, index, value), no keywords
-                    self._fail(node, f"`{ast.unparse(node)}`: {row.name} takes ({', '.join(row.params)}) "
-                                     "as positional arguments only")
-                self.helpers_used.add(row.name)
-                new = ast.Call(ast.Name(f"__hetero_{row.name}", ast.Load()), node.args, [])
-                return ast.copy_location(new, node)
+                if expr.kws or expr.vararg is not None:  # as on every back end: positional arguments only
+                    self._fail(loc, f"`{self._text_call(expr)}`: {row.name} takes ({', '.join(row.params)}) "
+                                    "as positional arguments only")
+                from . import atomics
+
+                expr.func = self._global(f"__hetero_{row.name}", atomics.helper(row.name), loc, out)
+                return
             if row.kind == "private_array":
-                return self._private_array(node, short)
+                self._private_array(expr, out)
+                return
+        if target is _MISSING:
+            d = self._definition(expr.func)
+            if isinstance(d, self.ir.Expr) and d.op == "getattr" and self._value_of(d.value) is _MISSING:
+                row = table.find(d.attr, "NdItem")  # a method called on a local value: a work-item's?
+                if row is not None:
+                    if not row.on_host:
+                        self._refuse_workgroup(expr)
+                    if row.owner == "NdItem" and not self.nd:
+                        self._fail(
+                            loc,
+                            f"`{self._text_call(expr)}`: {d.attr}() is a method of an NdItem, which a kernel gets "
+                            "from an NdRange launch; this launch is a Range (use get_id / get_range / "
+                            "get_linear_id, or launch with hetero.NdRange(global, local))",
+                        )
+                    if row.kind in ("query", "linear"):
+                        self._helper_call(expr, row.query, out)
 
-        if target is _MISSING and isinstance(func, ast.Attribute):
-            row = table.find(func.attr, "NdItem")
-            if row is not None:
-                if not row.on_host:
-                    self._refuse_workgroup(node)
-                if row.owner == "NdItem" and not self.nd:
-                    self._fail(
-                        node,
-                        f"`{ast.unparse(node)}`: {func.attr}() is a method of an NdItem, which a kernel gets from "
-                        "an NdRange launch; this launch is a Range (use get_id / get_range / get_linear_id, or "
-                        "launch with hetero.NdRange(global, local))",
-                    )
-                if row.kind in ("query", "linear"):
-                    return self._helper_call(node, row.query, node.args)
-        return node
+    def _helper_call(self, expr, helper, out):
+        nargs = 0 if helper in context.NO_DIM else 1
+        if len(expr.args) != nargs or expr.kws or expr.vararg is not None:
+            what = "no argument" if nargs == 0 else "one argument, the dimension"
+            self._fail(expr.loc, f"{self._text(expr.func)}() takes {what}; got `{self._text_call(expr)}`")
+        expr.func = self._global(f"__hetero_ctx_{helper}", context.helpers()[helper], expr.loc, out)
+        expr.args = [self.ctx, *expr.args]
 
-    def _refuse_workgroup(self, node):
+    def _private_array(self, expr, out):
+        import numpy
+
+        # one array per work-item: per call on the host (each work-item is one call of the kernel)
+        args, kws = list(expr.args), dict(expr.kws)
+        fill = ([kws["fill_zeros"]] if "fill_zeros" in kws else []) + args[2:3]
+        const = [self._follow(v) for v in fill]
+        if (len(args) not in (2, 3) or set(kws) - {"fill_zeros"} or len(fill) > 1 or expr.vararg is not None
+                or not all(isinstance(c, self.ir.Const) for c in const)):
+            short = self._text(expr.func)
+            self._fail(expr.loc, f"`{self._text_call(expr)}`: write {short}(shape, dtype) or {short}(shape, dtype, "
+                                 "fill_zeros) with a constant fill_zeros")
+        zeros = bool(const and const[0].value)
+        fn = numpy.zeros if zeros else numpy.empty
+        expr.func = self._global(f"__hetero_numpy_{fn.__name__}", fn, expr.loc, out)
+        expr.args = args[:2]
+        expr.kws = ()
+
+    def _refuse_workgroup(self, expr):
         self._fail(
-            node,
-            f"`{ast.unparse(node)}` needs work-groups (barriers, local memory), which the host "
+            expr.loc,
+            f"`{self._text_call(expr)}` needs work-groups (barriers, local memory), which the host "
             "back end cannot run yet: running it work-item by work-item would give wrong answers. "
             "Run this kernel on a SYCL device (e.g. HETERO_DEVICE=opencl:cpu with dpnp arrays) or "
             "through the interpreter (HETERO_KERNEL_BACKEND=interpret or k.interpret[...]).",
             WorkgroupFeatureError,
         )
 
-    def _private_array(self, node, short):
-        # one array per work-item: per call on the host (each work-item is one call of the kernel)
-        fill = [k.value for k in node.keywords if k.arg == "fill_zeros"] + list(node.args[2:3])
-        bad = [k.arg for k in node.keywords if k.arg != "fill_zeros"]
-        if len(node.args) not in (2, 3) or bad or len(fill) > 1 or (fill and not isinstance(fill[0], ast.Constant)):
-            self._fail(node, f"`{ast.unparse(node)}`: write {short}(shape, dtype) or {short}(shape, dtype, "
-                             "fill_zeros) with a constant fill_zeros")
-        zeros = bool(fill and fill[0].value)
-        self.helpers_used.add("numpy")
-        func = ast.Attribute(ast.Name("__hetero_numpy", ast.Load()), "zeros" if zeros else "empty", ast.Load())
-        return ast.copy_location(ast.Call(func, node.args[:2], []), node)
+    def _drop_dead(self):
+        # The rewritten calls no longer use the globals / attribute loads that named what they called
+        # (``kapi.get_global_id``, ``item.get_id``); numba would still type those — and cannot — so drop
+        # every such load nothing uses. They have no side effects.
+        ir = self.ir
+        while True:
+            used = set()
+            for block in self.func_ir.blocks.values():
+                for stmt in block.body:
+                    target = stmt.target if isinstance(stmt, ir.Assign) else None
+                    used.update(v.name for v in stmt.list_vars() if v is not target)
+            dropped = False
+            for block in self.func_ir.blocks.values():
+                keep = [s for s in block.body if not (
+                    isinstance(s, ir.Assign) and s.target.name not in used
+                    and (isinstance(s.value, (ir.Global, ir.FreeVar))
+                         or (isinstance(s.value, ir.Expr) and s.value.op == "getattr")))]
+                dropped |= len(keep) != len(block.body)
+                block.body = keep
+            if not dropped:
+                return
+
+    # --- values and names ------------------------------------------------------------------
+
+    def _temp(self, loc):
+        while True:
+            self.ntemps += 1
+            name = f"$hetero{self.ntemps}"
+            if name not in self.scope.localvars:
+                return self.scope.define(name, loc)
+
+    def _global(self, name, value, loc, out):
+        var = self._temp(loc)
+        out.append(self.ir.Assign(self.ir.Global(name, value, loc), var, loc))
+        return var
+
+    def _is_item(self, var) -> bool:
+        return self.item is not None and var.name == self.item
+
+    def _definition(self, var):
+        """The one value assigned to ``var`` (through plain copies), or None."""
+        for _ in range(100):
+            defs = self.defs.get(var.name, ())
+            if len(defs) != 1:
+                return None
+            d = defs[0]
+            if not isinstance(d, self.ir.Var):
+                return d
+            var = d
+        return None
+
+    def _follow(self, var):
+        d = self._definition(var)
+        while isinstance(d, self.ir.Expr) and d.op == "cast":
+            d = self._definition(d.value)
+        return d
+
+    def _value_of(self, var):
+        """The Python object ``var`` names (a global, a closure cell, attributes of those), or _MISSING."""
+        ir = self.ir
+        d = self._definition(var)
+        if isinstance(d, (ir.Global, ir.FreeVar)):
+            return _MISSING if d.value is ir.UNDEFINED else d.value
+        if isinstance(d, ir.Expr) and d.op == "getattr":
+            base = self._value_of(d.value)
+            if base is _MISSING:
+                return _MISSING
+            try:
+                return getattr(base, d.attr, _MISSING)
+            except Exception:
+                return _MISSING
+        return _MISSING
+
+    def _text(self, var, depth=0) -> str:
+        """``var`` as the user wrote it, as far as the IR tells (for messages)."""
+        ir = self.ir
+        if not var.name.startswith("$"):
+            return var.name
+        d = self._definition(var)
+        if depth > 8 or d is None:
+            return "..."
+        if isinstance(d, ir.Const):
+            return repr(d.value)
+        if isinstance(d, (ir.Global, ir.FreeVar)):
+            return d.name
+        if isinstance(d, ir.Expr):
+            if d.op == "getattr":
+                return f"{self._text(d.value, depth + 1)}.{d.attr}"
+            if d.op == "cast":
+                return self._text(d.value, depth + 1)
+            if d.op == "build_tuple":
+                items = [self._text(v, depth + 1) for v in d.items]
+                return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+            if d.op == "call":
+                return self._text_call(d, depth + 1)
+            if d.op in ("getitem", "static_getitem"):
+                index = self._text(d.index, depth + 1) if d.op == "getitem" else repr(d.index)
+                return f"{self._text(d.value, depth + 1)}[{index}]"
+            if d.op in ("binop", "inplace_binop"):
+                op = _OPERATORS.get(getattr(d.fn, "__name__", ""), "?")
+                return f"{self._text(d.lhs, depth + 1)} {op} {self._text(d.rhs, depth + 1)}"
+        return "..."
+
+    def _text_call(self, expr, depth=0) -> str:
+        parts = [self._text(a, depth + 1) for a in expr.args]
+        if expr.vararg is not None:
+            parts.append("*" + self._text(expr.vararg, depth + 1))
+        parts += [f"{k}={self._text(v, depth + 1)}" for k, v in expr.kws]
+        return f"{self._text(expr.func, depth + 1)}({', '.join(parts)})"
+
+    def _fail(self, loc, msg, cls=KernelTypingError):
+        line = getattr(loc, "line", None)
+        raise _Refusal(line, cls(f"{self.what} {self.py_func.__name__!r} ({_where(self.py_func, line)}): {msg}"))
 
 
-class Rewritten:
-    """One function rewritten for the host: its new source and the names it needs bound."""
-
-    __slots__ = ("source", "code", "callees", "helpers", "env", "name")
-
-    def __init__(self, name, source, code, callees, helpers, env):
-        self.name = name
-        self.source = source
-        self.code = code
-        self.callees = callees  # {bound name: DeviceFunction}
-        self.helpers = helpers
-        self.env = env
-
-
-def rewrite(py_func, *, what: str, item_style: bool, ndim: int, nd: bool) -> Rewritten:
-    """Rewrite ``py_func`` (a kernel or a device function) to take the work-item context first."""
-    fdef = _parse(py_func, what)
-    if fdef.args.vararg or fdef.args.kwarg or fdef.args.kwonlyargs:
-        raise KernelCompileError(
-            f"{what} {py_func.__name__!r} ({_where(py_func)}) must take only positional parameters"
-        )
-    env = function_environment(py_func)
-    params = fdef.args.posonlyargs + fdef.args.args
-    item_param = params[0].arg if item_style and params else None
-    callees: dict = {}
-    by_id: dict = {}
-
-    def callee_name(df, node):
-        key = id(df)
-        if key not in by_id:
-            by_id[key] = f"__hetero_df_{len(by_id)}_{df.py_func.__name__}"
-            callees[by_id[key]] = df
-        return by_id[key]
-
-    rw = _Rewriter(py_func, what, env, _local_names(fdef), item_param, ndim, nd, callee_name)
-    fdef = rw.visit(fdef)
-    target = fdef.args.posonlyargs if fdef.args.posonlyargs else fdef.args.args
-    target.insert(0, ast.arg(arg=CTX))
-    if item_param is not None:
-        # Ids are never negative: telling LLVM inside the kernel (where numba's own optimisation of
-        # the kernel sees it) drops the wrap-around of negative indices and lets a[i] vectorise.
-        if ndim == 1:
-            value = f"__hetero_nonneg({item_param})"
-        else:
-            value = "(" + "".join(f"__hetero_nonneg({item_param}[{d}]), " for d in range(ndim)) + ")"
-        stmt = ast.parse(f"{item_param} = {value}").body[0]
-        for node in ast.walk(stmt):
-            node.lineno = node.end_lineno = fdef.lineno
-            node.col_offset = node.end_col_offset = 0
-        fdef.body.insert(0, stmt)
-        rw.helpers_used.add("nonneg")
-    module = ast.Module(body=[fdef], type_ignores=[])
-    ast.fix_missing_locations(module)
-    source = ast.unparse(module)
-    code = compile(module, py_func.__code__.co_filename, "exec")
-    return Rewritten(py_func.__name__, source, code, callees, rw.helpers_used, env)
-
-
-# --- compiling rewritten functions ------------------------------------------------------------
-
-
-def _helpers() -> dict:
-    """numba functions reading the work-item context (see the module docstring for its layout)."""
-    from numba import njit
-
-    nonneg = nonneg_intrinsic()
-
-    @njit(inline="always")
-    def pick(t, d, default):
-        if 0 <= d < 3:
-            return nonneg(t[d])
-        return default
-
-    @njit(inline="always")
-    def global_id(ctx, d):
-        return pick(ctx[0], d, 0)
-
-    @njit(inline="always")
-    def global_range(ctx, d):
-        return pick(ctx[1], d, 1)
-
-    @njit(inline="always")
-    def local_id(ctx, d):
-        return pick(ctx[2], d, 0)
-
-    @njit(inline="always")
-    def local_range(ctx, d):
-        return pick(ctx[3], d, 1)
-
-    @njit(inline="always")
-    def group_id(ctx, d):
-        return pick(ctx[4], d, 0)
-
-    @njit(inline="always")
-    def num_groups(ctx, d):
-        return pick(ctx[5], d, 1)
-
-    @njit(inline="always")
-    def work_dim(ctx):
-        return ctx[6]
-
-    @njit(inline="always")
-    def global_linear_id(ctx):
-        i, r = ctx[0], ctx[1]
-        return (i[0] * r[1] + i[1]) * r[2] + i[2]
-
-    @njit(inline="always")
-    def local_linear_id(ctx):
-        i, r = ctx[2], ctx[3]
-        return (i[0] * r[1] + i[1]) * r[2] + i[2]
-
-    return {
-        "global_id": global_id,
-        "global_range": global_range,
-        "local_id": local_id,
-        "local_range": local_range,
-        "group_id": group_id,
-        "num_groups": num_groups,
-        "work_dim": work_dim,
-        "global_linear_id": global_linear_id,
-        "local_linear_id": local_linear_id,
-    }
-
-
-def nonneg_intrinsic():
-    """``nonneg(x)`` is ``x``, and tells LLVM that ``x >= 0`` (``llvm.assume``).
-
-    Ids and sizes are never negative; knowing it lets LLVM drop the negative-index
-    wrap-around of every ``a[i]`` and vectorise contiguous accesses (as
-    ``!range`` metadata on the id builtins does on the SYCL target).
-    """
-    if "nonneg" in _helper_cache:
-        return _helper_cache["nonneg"]
-    from llvmlite import ir
-    from numba.core import cgutils
-    from numba.extending import intrinsic
-
-    @intrinsic
-    def nonneg(typingctx, x):
-        def codegen(context, builder, sig, args):
-            (v,) = args
-            fn = cgutils.get_or_insert_function(
-                builder.module, ir.FunctionType(ir.VoidType(), [ir.IntType(1)]), "llvm.assume"
-            )
-            builder.call(fn, [builder.icmp_signed(">=", v, v.type(0))])
-            return v
-
-        return x(x), codegen
-
-    _helper_cache["nonneg"] = nonneg
-    return nonneg
-
-
-_helper_cache: dict = {}
-from ...._locks import INIT_LOCK as _lock  # noqa: E402  (one lock for all one-time work)
-# device function → {(nd, options): numba dispatcher}
-_device_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def helpers() -> dict:
-    with _lock:
-        if "global_id" not in _helper_cache:
-            _helper_cache.update(_helpers())
-        return _helper_cache
-
-
-def compile_rewritten(rw: Rewritten, *, nd: bool, jit_options: dict, _stack=()):
-    """A numba dispatcher for a rewritten function, with its helpers and device functions bound."""
-    from numba import njit
-
-    ns = dict(rw.env)
-    hs = helpers()
-    for h in rw.helpers:
-        if h == "nonneg":
-            ns["__hetero_nonneg"] = nonneg_intrinsic()
-        elif h == "numpy":
-            import numpy
-
-            ns["__hetero_numpy"] = numpy
-        elif h.startswith("atomic_"):
-            from . import atomics
-
-            ns[f"__hetero_{h}"] = atomics.helper(h)
-        else:
-            ns[f"__hetero_ctx_{h}"] = hs[h]
-    for name, df in rw.callees.items():
-        ns[name] = device_function(df, nd=nd, jit_options=jit_options, _stack=_stack)
-    exec(rw.code, ns)
-    return njit(**jit_options)(ns[rw.name])
-
-
-def device_function(df, *, nd: bool, jit_options: dict, _stack=()):
-    """The host form of a ``@hetero.device_function`` (rewritten, compiled lazily by numba)."""
-    py_func = df.py_func
-    if py_func in _stack:
-        chain = " → ".join(f.__name__ for f in _stack + (py_func,))
-        raise KernelCompileError(
-            f"device function {py_func.__name__!r} ({_where(py_func)}) calls itself ({chain}); "
-            "kernels do not support recursion"
-        )
-    key = (nd, tuple(sorted(jit_options.items())))
-    with _lock:
-        per = _device_cache.setdefault(py_func, {})
-        disp = per.get(key)
-        if disp is None:
-            rw = rewrite(py_func, what="device function", item_style=False, ndim=0, nd=nd)
-            disp = compile_rewritten(rw, nd=nd, jit_options=jit_options, _stack=_stack + (py_func,))
-            per[key] = disp
-        return disp
+class _Refusal(Exception):
+    def __init__(self, line, error):
+        super().__init__(str(error))
+        self.line = line
+        self.error = error
