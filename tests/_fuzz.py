@@ -9,14 +9,15 @@ One expression tree gives two programs:
   :class:`V`, which follows a *typing model* element by element: the dtype in which each
   operation rounds, and the conversions on the way.
 
-Two models, because the back ends have two meanings of the same Python:
+Two models of the same Python; every back end is held to the first:
 
-* ``NUMBA`` (sycl and host): numba's typing. int32 + int32 is int64, int32 + float32 is
+* ``NUMBA`` (sycl, host, and the interpreter, which computes with numba's types): numba's typing. int32 + int32 is int64, int32 + float32 is
   float64, -int32 is int64, a Python constant is int64 / float64, a work-item id and a
   ``range()`` loop variable are int64, ``math.sqrt(float32)`` is float32, a loop's
   accumulator has one type (the unification of its value before the loop and after a pass),
   ``min``/``max`` and ``x if c else y`` unify their operands' types.
-* ``PYTHON`` (interpret): the kernel run as Python on NumPy scalars (NumPy 2, NEP 50):
+* ``PYTHON`` (plain Python on NumPy scalars, what the interpreter computed before it followed
+  numba; kept to show where the two differ) (NumPy 2, NEP 50):
   int32 + int32 stays int32, a Python constant, id or loop variable takes the NumPy operand's
   type (float32 * 0.1 is float32), ``math.sqrt`` gives a Python float, ``min``/``max`` and
   ``x if c else y`` return one of their operands unchanged (so the type can differ from one
@@ -132,7 +133,7 @@ class PythonModel(Model):
 
 NUMBA = NumbaModel()
 PYTHON = PythonModel()
-MODEL_OF_BACKEND = {"sycl": NUMBA, "host": NUMBA, "interpret": PYTHON}
+MODEL_OF_BACKEND = {"sycl": NUMBA, "host": NUMBA, "interpret": NUMBA}
 
 
 class ModelOverflow(ArithmeticError):
@@ -740,10 +741,9 @@ def _log_launch(backend, spec, launch, path):
             os.fsync(f.fileno())
 
 
-def check_launch(spec, k, ref_fn, launch, backends, path="", interpret_model=None):
+def check_launch(spec, k, ref_fn, launch, backends, path=""):
     """Run one launch on each back end: (the list of Mismatch, empty when all agree with the
-    references; {"refs": model name -> V, "results": back end -> output}). ``interpret_model``
-    holds the interpreter to another model than its own (NUMBA: to the compiled back ends')."""
+    references; {"refs": model name -> V, "results": back end -> output})."""
     made, how = _arrays(spec, launch)
     odt = spec.dtypes["out"]
     inputs = {n: _view(made, how[n]) for n in [*spec.inputs, "out"]}
@@ -763,7 +763,7 @@ def check_launch(spec, k, ref_fn, launch, backends, path="", interpret_model=Non
             problems.append(Mismatch(be, f"raised {type(e).__name__}", str(e)[:2000]))
             continue
         results[be] = out.copy()
-        model = MODEL_OF_BACKEND[name] if name != "interpret" or interpret_model is None else interpret_model
+        model = MODEL_OF_BACKEND[name]
         msg = compare(out, refs[model.name], odt, f"out vs the NumPy reference ({model.name} typing)")
         if msg:
             problems.append(Mismatch(be, "wrong values", msg))
@@ -800,9 +800,8 @@ def describe_launch(spec, launch):
     return "\n".join(lines)
 
 
-def repro(spec, launch, path, strict_interpret=False):
+def repro(spec, launch, path):
     """Shell commands that rebuild and rerun a failing launch (from the repository root)."""
-    model = "F.NUMBA" if strict_interpret else "None"
     return "\n".join([
         ".venv/bin/python - <<'EOF'",
         "import tempfile",
@@ -811,7 +810,7 @@ def repro(spec, launch, path, strict_interpret=False):
         f"spec = {spec!r}",
         f"launch = {launch!r}",
         "k, ref, path = F.load(spec, tempfile.mkdtemp())",
-        f"for p in F.check_launch(spec, k, ref, launch, F.available_backends(), path, {model})[0]:",
+        "for p in F.check_launch(spec, k, ref, launch, F.available_backends(), path)[0]:",
         "    print(p)",
         "EOF",
     ])
