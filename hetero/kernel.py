@@ -214,7 +214,7 @@ class Kernel:
             style = "item" if item else "opencl"
             out.append(Specialisation("spirv", signature_text(sig, style), ndim, bool(item and item[0] == "nditem"),
                                       key[3:4] == (True,), b.source, b.written, b.atomics, b))
-        for (style, nd, ndim, nargs, fastmath, bc), info in builds(self.py_func).items():
+        for (style, nd, ndim, nargs, fastmath, bc, *_), info in builds(self.py_func).items():
             sigs = info.launcher.signatures or [()]
             for s in sigs:
                 text = f"{style}({', '.join(str(t) for t in s[3:3 + nargs])})"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _sycl
+from ..._env import kernel_switches
 from ...compiler.targets.spirv import binary
 from ...errors import KernelCompileError, LaunchError, UnsupportedDtypeError
 from ...lang import NdRange
@@ -160,7 +161,7 @@ class SyclBackend(Backend):
             return self._launch_numpy(kernel, rng, args, info, depends_on, choice.device.sycl_queue)
         queue = info.queue
         plans = kernel._plans
-        key = (info.sig, len(rng._glist), type(rng) is NdRange, rng._small, queue)
+        key = (info.sig, len(rng._glist), type(rng) is NdRange, rng._small, queue, kernel_switches())
         plan = plans.get(key)
         if plan is None:
             plan = plans[key] = self._make_plan(kernel, info.sig, rng, queue, len(args))
@@ -178,7 +179,7 @@ class SyclBackend(Backend):
         with _sycl.queue_lock(queue):
             dargs, spans = _copies_in(dpnp, args, info.host, queue, kernel.__name__)
         dinfo = _classify(dargs, kernel.__name__)
-        key = (dinfo.sig, len(rng._glist), type(rng) is NdRange, rng._small, queue)
+        key = (dinfo.sig, len(rng._glist), type(rng) is NdRange, rng._small, queue, kernel_switches())
         plan = kernel._plans.get(key)
         if plan is None:
             plan = kernel._plans[key] = self._make_plan(kernel, dinfo.sig, rng, queue, len(args))

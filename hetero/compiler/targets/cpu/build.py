@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import weakref
 
-from ...._env import flag
+from ...._env import flag, kernel_switches
 from ...._locks import INIT_LOCK as _lock
 from ....lang import NdRange, parse_range
 from ....lang.items import kernel_style
@@ -148,7 +148,7 @@ def host_info(py_func, rng, nargs: int, *, name: str | None = None, fastmath: bo
     rng = parse_range(rng)
     style = kernel_style(py_func, nargs, name)
     nd = isinstance(rng, NdRange)
-    key = (style, nd, rng.ndim, nargs, bool(fastmath), flag("HETERO_BOUNDSCHECK"))
+    key = (style, nd, rng.ndim, nargs, bool(fastmath)) + kernel_switches()
     per = _cache.get(py_func)
     if per is not None:
         info = per.get(key)
@@ -164,5 +164,5 @@ def host_info(py_func, rng, nargs: int, *, name: str | None = None, fastmath: bo
 
 
 def builds(py_func) -> dict:
-    """The host builds of ``py_func`` so far: {(style, ndrange, ndim, nargs, fastmath, boundscheck): info}."""
+    """The host builds of ``py_func`` so far: {(style, ndrange, ndim, nargs, fastmath, boundscheck, asserts): info}."""
     return dict(_cache.get(py_func, {}))

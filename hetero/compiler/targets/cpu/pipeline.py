@@ -23,13 +23,14 @@ from __future__ import annotations
 import io
 import weakref
 
+from ...._env import kernel_asserts
 from ...._locks import INIT_LOCK as _lock
 from ....errors import KernelCompileError
 from . import rewrite as rw
 
 __all__ = ["host_dispatcher", "device_function"]
 
-# device function → {(nd, options): numba dispatcher}
+# device function → {(nd, options, asserts): numba dispatcher}
 _device_cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _classes: dict = {}
 
@@ -37,7 +38,7 @@ _classes: dict = {}
 class HostFunction:
     """A kernel or device function as the host pipeline compiles it."""
 
-    __slots__ = ("py_func", "what", "item_style", "ndim", "nd", "jit_options", "stack", "callees")
+    __slots__ = ("py_func", "what", "item_style", "ndim", "nd", "jit_options", "stack", "callees", "asserts")
 
     def __init__(self, py_func, what, item_style, ndim, nd, jit_options, stack):
         self.py_func = py_func
@@ -48,6 +49,7 @@ class HostFunction:
         self.jit_options = jit_options
         self.stack = stack  # the functions whose rewrite led here (to refuse recursion)
         self.callees: dict = {}  # device function's py_func → its host dispatcher
+        self.asserts = kernel_asserts()  # False: HETERO_DISABLE_ASSERTS=1 compiles them out
 
     def callee(self, df):
         disp = self.callees.get(df.py_func)
@@ -68,6 +70,8 @@ def _classes_once() -> tuple:
     from numba.core.compiler import CompilerBase, DefaultPassBuilder
     from numba.core.compiler_machinery import FunctionPass, register_pass
     from numba.core.untyped_passes import TranslateByteCode
+
+    from ...passes import StripAsserts
 
     @register_pass(mutates_CFG=True, analysis_only=False)
     class HostRewrite(FunctionPass):
@@ -95,6 +99,8 @@ def _classes_once() -> tuple:
             pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
             if any(p is TranslateByteCode for p, _ in pm.passes):
                 pm.add_pass_after(HostRewrite, TranslateByteCode)
+                if not self.state.hetero_host.asserts:
+                    pm.add_pass_after(StripAsserts, HostRewrite)
                 pm.finalize()
             return [pm]
 
@@ -157,7 +163,7 @@ def device_function(df, *, nd: bool, jit_options: dict, _stack=()):
             f"device function {py_func.__name__!r} ({rw._where(py_func)}) calls itself ({chain}); "
             "kernels do not support recursion"
         )
-    key = (nd, tuple(sorted(jit_options.items())))
+    key = (nd, tuple(sorted(jit_options.items())), kernel_asserts())
     with _lock:
         per = _device_cache.setdefault(py_func, {})
         disp = per.get(key)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import cache
+from ...._env import kernel_asserts
 
 __all__ = ["Binary", "get", "compile_binary", "with_intermediates", "signature_text", "signature_of", "check_language", "TARGET"]
 
@@ -152,10 +153,15 @@ def spec_key(sig, style, rng):
     return (sig, item, rng.ndim)
 
 
+def _options(boundscheck, small_ids) -> tuple:
+    """The compile options a specialisation depends on besides its types and shape."""
+    return (bool(boundscheck), bool(small_ids), kernel_asserts())
+
+
 def memo_key(spec_key, boundscheck, small_ids):
     """The key of a specialisation in a kernel's in-memory table."""
-    opts = (bool(boundscheck), bool(small_ids))
-    return spec_key if opts == (False, True) else spec_key + opts
+    opts = _options(boundscheck, small_ids)
+    return spec_key if opts == (False, True, True) else spec_key + opts
 
 
 def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck=False, small_ids=True) -> Binary:
@@ -165,7 +171,7 @@ def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck
     hit = memo.get(mkey)
     if hit is not None:
         return hit
-    opts = (bool(boundscheck), bool(small_ids))
+    opts = _options(boundscheck, small_ids)
     dkey = cache.key(py_func, (spec_key, fastmath, opts), target=TARGET) if cache.enabled() else None
     if dkey is not None:
         found = cache.load(name, dkey, target=TARGET)
@@ -177,7 +183,7 @@ def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck
                        flagged=meta.get("flagged", False))
             memo[mkey] = b
             return b
-    b = compile_binary(py_func, name, spec_key, fastmath, *opts)
+    b = compile_binary(py_func, name, spec_key, fastmath, *opts[:2])
     if dkey is not None:
         meta = {"entry": b.entry, "written": sorted(b.written), "errors": b.errors, "atomics": sorted(b.atomics),
                 "local_bytes": b.local_bytes, "flagged": b.flagged}
@@ -213,6 +219,6 @@ def with_intermediates(py_func, name: str, memo: dict, mkey, fastmath=False) -> 
     """The binary for ``mkey`` with its typed and LLVM IR (compiled again if it came from disk)."""
     b = memo[mkey]
     if not b.llvm_ir:
-        fresh = compile_binary(py_func, name, mkey[:3], fastmath, *(mkey[3:] or (False, True)))
+        fresh = compile_binary(py_func, name, mkey[:3], fastmath, *(mkey[3:5] or (False, True)))
         b.typed_ir, b.llvm_ir = fresh.typed_ir, fresh.llvm_ir
     return b

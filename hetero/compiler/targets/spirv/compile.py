@@ -23,6 +23,7 @@ from numba.np import arrayobj
 
 from ....errors import KernelCompileError, KernelTypingError
 from ...analysis import written_arrays
+from ...passes import KernelCompiler
 from .inline import inline_budget
 from .models import AddrSpaceArray, WorkItemType
 from .target import TARGET_NAME, address_space_helpers, kernel_flags, sycl_target
@@ -170,7 +171,8 @@ def _compile_specialisation(py_func, argtypes, item, ndim, fastmath, boundscheck
         flags.boundscheck = bool(boundscheck)
         try:
             cres = compiler.compile_extra(
-                tctx, cctx, py_func, args=full, return_type=None, flags=flags, locals={}
+                tctx, cctx, py_func, args=full, return_type=None, flags=flags, locals={},
+                pipeline_class=KernelCompiler,
             )
         except nb_errors.NumbaError as exc:
             raise _compile_error(py_func, exc) from None

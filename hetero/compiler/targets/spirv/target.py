@@ -384,17 +384,22 @@ class SyclDispatcher(Dispatcher):
 
     def compile(self, sig):
         with target_override(TARGET_NAME), address_space_helpers():
+            from ...passes import KernelCompiler, asserts_enabled
+
             args, return_type = sigutils.normalize_signature(sig)
             existing = self.overloads.get(tuple(args))
-            if existing is not None:
+            built_with = self.__dict__.setdefault("_hetero_asserts", {})
+            if existing is not None and built_with.get(tuple(args)) == asserts_enabled():
                 return existing.entry_point
             flags = compiler.Flags()
             self.targetdescr.options.parse_as_flags(flags, self.targetoptions)
             tctx = self.targetdescr.typing_context
             cctx = self.targetdescr.target_context
             cres = compiler.compile_extra(
-                tctx, cctx, self.py_func, args=args, return_type=return_type, flags=flags, locals=self.locals
+                tctx, cctx, self.py_func, args=args, return_type=return_type, flags=flags, locals=self.locals,
+                pipeline_class=KernelCompiler,
             )
+            built_with[tuple(args)] = asserts_enabled()
             key = _EntryKey(cres.fndesc.llvm_func_name)
             cres = cres._replace(entry_point=key)
             cres.library.finalize()
@@ -423,7 +428,9 @@ class sycl_jit(JitDecorator):
 
     def dispatcher_wrapper(self, func=None):
         topt = {k: v for k, v in self._kwargs.items() if k in ("inline", "fastmath", "forceinline")}
-        return SyclDispatcher(py_func=func, targetoptions=topt, pipeline_class=compiler.Compiler)
+        from ...passes import KernelCompiler
+
+        return SyclDispatcher(py_func=func, targetoptions=topt, pipeline_class=KernelCompiler)
 
 
 jit_registry[SYCL] = sycl_jit
