@@ -28,7 +28,41 @@ from ..._env import flag
 from ...errors import KernelAssertionError, KernelIndexError, KernelRuntimeError, LaunchError
 from ...lang import LocalAccessor as _LocalAccessor, NdRange
 from ...lang.arguments import check_python_int
-from ..base import Event
+from ..base import Event as _BaseEvent
+
+
+def lend_thread(sycl_events) -> None:
+    """Block in ``wait()`` on ``sycl_events`` on a helper thread (a daemon: it ends with the kernels).
+
+    A thread blocked in a SYCL wait lends itself to the runtime: Intel's OpenCL CPU device
+    runs work-groups on TBB workers (one fewer than the logical cores: one on a 2-core machine)
+    plus whichever threads are waiting for the launch. A timed wait polls
+    (``base.wait_until_complete``), so without this it would give the launch one thread fewer
+    than an untimed ``wait()`` does: on a 2-core machine work-groups then run strictly one at a
+    time, and a kernel in which one work-group waits for another (a spin on an atomic flag)
+    times out although an untimed wait completes it.
+    """
+    evs = [e for e in sycl_events if e is not None]
+    if not evs:
+        return
+
+    def run():
+        for e in evs:
+            e.wait()
+
+    threading.Thread(target=run, name="hetero-sycl-wait", daemon=True).start()
+
+
+class Event(_BaseEvent):
+    """A SYCL launch's :class:`hetero.Event`: a timed ``wait`` gives the launch the same threads as
+    an untimed one (see :func:`lend_thread`)."""
+
+    __slots__ = ()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if timeout is not None and self.sycl_event is not None and not self.is_complete:
+            lend_thread([self.sycl_event])
+        super().wait(timeout)
 
 _c_int64 = ctypes.c_int64
 _c_float = ctypes.c_float
@@ -367,6 +401,7 @@ def synchronize(device=None, timeout: float | None = None) -> None:
 
         with _pending_lock:
             mine = [(p[0], p[2]) for p in _pending if device is None or any(p[3] == q for q in targets)]
+        lend_thread([p[0] for p in mine if not _complete(p[0])])
         wait_until_complete(mine, timeout)
     for q in targets:
         q.wait()

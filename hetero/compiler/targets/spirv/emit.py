@@ -17,7 +17,7 @@ import threading
 from llvmlite import binding as ll
 
 from ....errors import KernelCompileError
-from .lowering import BUILTIN_NAMES, SYNC_NAMES
+from .lowering import BUILTIN_NAMES, SYNC_NAMES, SYNC_PREFIXES
 from .mathlib import MANGLED_NAMES
 from .target import SPIR_TRIPLE
 
@@ -151,7 +151,7 @@ def unsupported_constructs(mod: ll.ModuleRef, entry: str) -> list[str]:
         if not fn.is_declaration:
             continue
         name = fn.name
-        if name in BUILTIN_NAMES or name in MANGLED_NAMES or name in SYNC_NAMES:
+        if name in BUILTIN_NAMES or name in MANGLED_NAMES or name in SYNC_NAMES or name.startswith(SYNC_PREFIXES):
             continue
         if name.startswith("llvm."):
             if not name.startswith(_ALLOWED_INTRINSICS):

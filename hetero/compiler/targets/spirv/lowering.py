@@ -251,7 +251,11 @@ from .models import AtomicRefType, GroupType  # noqa: E402
 # 2 Workgroup; semantics 0x10 sequentially consistent | 0x100 work-group memory | 0x200
 # cross-work-group (global) memory.
 CONTROL_BARRIER = "_Z22__spirv_ControlBarrieriii"
-SYNC_NAMES = frozenset({CONTROL_BARRIER})
+MEMORY_BARRIER = "_Z21__spirv_MemoryBarrierjj"
+SYNC_NAMES = frozenset({CONTROL_BARRIER, MEMORY_BARRIER})
+# __spirv_AtomicLoad / __spirv_AtomicStore, one declaration per element type and address space
+# (names from atomic_load / atomic_store below)
+SYNC_PREFIXES = ("_Z18__spirv_AtomicLoadPU3AS", "_Z19__spirv_AtomicStorePU3AS")
 _BARRIER_SEMANTICS = 0x10 | 0x100 | 0x200
 _SCOPE_TO_SPIRV = {0: 4, 1: 3, 2: 2, 3: 1, 4: 0}  # MemoryScope -> SPIR-V Scope
 
@@ -292,10 +296,50 @@ def lower_group_barrier(context, builder, sig, args):
     return context.get_dummy_value()
 
 
+def _constant_arg(ty, val, default, unknown):
+    """A MemoryOrder / MemoryScope argument's value: ``default`` when omitted, ``unknown`` when
+    not a constant. numba types ``MemoryOrder.RELEASE`` as a non-literal ``IntEnumMember``,
+    but lowers it as an LLVM constant, which is where the value is read."""
+    if ty is None or isinstance(ty, (types.Omitted, types.NoneType)):
+        return default
+    v = getattr(ty, "literal_value", None)
+    if isinstance(v, int):
+        return int(v)
+    c = getattr(val, "constant", None)
+    if isinstance(val, llir.Constant) and isinstance(c, int):
+        return c
+    return unknown
+
+
+# MemoryOrder -> SPIR-V memory-semantics order bits (consume is acquire)
+_ORDER_BITS = {0: 0x0, 1: 0x2, 2: 0x2, 3: 0x4, 4: 0x8, 5: 0x10}
+
+
 @lower(api.atomic_fence, types.VarArg(types.Any))
 def lower_atomic_fence(context, builder, sig, args):
-    builder.fence("seq_cst")
+    """``OpMemoryBarrier`` with the fence's scope and order, over global and local memory.
+
+    Not LLVM's ``fence``: the SPIR-V back end lowers that with semantics that name no storage
+    class (``SequentiallyConsistent`` alone, scope ``CrossDevice``), which orders no memory.
+    """
+    n = len(sig.args)
+    order = _constant_arg(sig.args[0] if n else None, args[0] if n else None, 5, 5)
+    if order == 0:  # a relaxed fence orders nothing
+        return context.get_dummy_value()
+    # MemoryScope default: the device; not a constant: the widest scope (always right)
+    scope = _constant_arg(sig.args[1] if n > 1 else None, args[1] if n > 1 else None, 3, 4)
+    memory_barrier(builder, _SCOPE_TO_SPIRV.get(scope, 0), _ORDER_BITS.get(order, 0x10) | 0x100 | 0x200)
     return context.get_dummy_value()
+
+
+def memory_barrier(builder, scope: int, semantics: int):
+    fnty = llir.FunctionType(llir.VoidType(), [I32, I32])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, MEMORY_BARRIER)
+    if fn.calling_convention != "spir_func":
+        fn.calling_convention = "spir_func"
+        fn.attributes.add("convergent")
+        fn.attributes.add("nounwind")
+    builder.call(fn, [I32(scope), I32(semantics)], cconv="spir_func")
 
 
 # --- groups ------------------------------------------------------------------------------------
@@ -590,17 +634,60 @@ def _store_order(order):
     return {"acquire": "monotonic", "acq_rel": "release"}.get(order, order)
 
 
+# LLVM ordering -> SPIR-V memory-semantics order bits
+_SEMANTICS = {"monotonic": 0x0, "acquire": 0x2, "release": 0x4, "acq_rel": 0x8, "seq_cst": 0x10}
+# address space -> the storage-class bit of the memory semantics (generic: both)
+_STORAGE_BITS = {1: 0x200, 3: 0x100}
+# Itanium mangling of the element types atomics take (table.ATOMIC_DTYPES)
+_MANGLED = {"int32": "i", "uint32": "j", "int64": "l", "uint64": "m", "float32": "f", "float64": "d"}
+
+
+def _semantics(order: str, addrspace: int) -> int:
+    return _SEMANTICS[order] | _STORAGE_BITS.get(addrspace, 0x300)
+
+
+def _atomic_decl(builder, name, ret, argtys):
+    fn = cgutils.get_or_insert_function(builder.module, llir.FunctionType(ret, argtys), name)
+    if fn.calling_convention != "spir_func":
+        fn.calling_convention = "spir_func"
+        fn.attributes.add("nounwind")
+    return fn
+
+
+def atomic_load(builder, dtype, ptr, order: str, scope: int = 1):
+    """``OpAtomicLoad`` of ``ptr`` (``__spirv_AtomicLoad(ptr, scope, semantics)``).
+
+    Not LLVM's ``load atomic``: LLVM 22's SPIR-V back end lowers that to a plain ``OpLoad``
+    (atomicity, ordering and scope dropped), and the device compiler then hoists the load
+    out of a spin-wait loop, which never ends.
+    """
+    aspace = ptr.type.addrspace
+    name = f"_Z18__spirv_AtomicLoadPU3AS{aspace}K{_MANGLED[str(dtype)]}ii"
+    ety = llir.IntType(dtype.bitwidth) if isinstance(dtype, types.Integer) else (
+        llir.FloatType() if dtype.bitwidth == 32 else llir.DoubleType())
+    fn = _atomic_decl(builder, name, ety, [ptr.type, I32, I32])
+    return builder.call(fn, [ptr, I32(scope), I32(_semantics(order, aspace))], cconv="spir_func")
+
+
+def atomic_store(builder, dtype, ptr, val, order: str, scope: int = 1):
+    """``OpAtomicStore`` (``__spirv_AtomicStore(ptr, scope, semantics, value)``); see atomic_load."""
+    aspace = ptr.type.addrspace
+    m = _MANGLED[str(dtype)]
+    name = f"_Z19__spirv_AtomicStorePU3AS{aspace}{m}ii{m}"
+    fn = _atomic_decl(builder, name, llir.VoidType(), [ptr.type, I32, I32, val.type])
+    builder.call(fn, [ptr, I32(scope), I32(_semantics(order, aspace)), val], cconv="spir_func")
+
+
 @lower("AtomicRef.load", AtomicRefType)
 def lower_ref_load(context, builder, sig, args):
     ty = sig.args[0]
-    return builder.load_atomic(args[0], _load_order(ty.order), context.get_abi_sizeof(context.get_data_type(ty.dtype)))
+    return atomic_load(builder, ty.dtype, args[0], _load_order(ty.order), ty.scope)
 
 
 @lower("AtomicRef.store", AtomicRefType, types.Any)
 def lower_ref_store(context, builder, sig, args):
     ty = sig.args[0]
-    align = context.get_abi_sizeof(context.get_data_type(ty.dtype))
-    builder.store_atomic(args[1], args[0], _store_order(ty.order), align)
+    atomic_store(builder, ty.dtype, args[0], args[1], _store_order(ty.order), ty.scope)
     return context.get_dummy_value()
 
 

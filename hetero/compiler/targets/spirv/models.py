@@ -144,13 +144,15 @@ class AddrSpaceArrayModel(models.StructModel):
 
 
 class AtomicRefType(types.Type):
-    """An ``AtomicRef``: a pointer to one element, its address space and memory order in the type."""
+    """An ``AtomicRef``: a pointer to one element; its address space, memory order (an LLVM
+    ordering name) and memory scope (a SPIR-V ``Scope``: 1 device, 2 work-group, ...) in the type."""
 
-    def __init__(self, dtype, addrspace: int, order: str):
+    def __init__(self, dtype, addrspace: int, order: str, scope: int = 1):
         self.dtype = dtype
         self.addrspace = addrspace
         self.order = order
-        super().__init__(name=f"AtomicRef({dtype}, addrspace={addrspace}, {order})")
+        self.scope = scope
+        super().__init__(name=f"AtomicRef({dtype}, addrspace={addrspace}, {order}, scope={scope})")
 
 
 class AtomicRefModel(models.PrimitiveModel):

@@ -425,6 +425,8 @@ class AtomicCompareExchangeTemplate(AbstractTemplate):
 
 
 _ORDERS = {0: "monotonic", 1: "acquire", 2: "acquire", 3: "release", 4: "acq_rel", 5: "seq_cst"}
+# MemoryScope (work_item, sub_group, work_group, device, system) -> SPIR-V Scope
+_SPIRV_SCOPES = {0: 4, 1: 3, 2: 2, 3: 1, 4: 0}
 
 
 def _literal_int(ty):
@@ -456,7 +458,7 @@ class AtomicRefTemplate(AbstractTemplate):
             bound.arguments[name] if name in bound.arguments else types.Omitted(p.default)
             for name, p in pysig.parameters.items()
         ]
-        ref, index, memory_order = folded[:3]
+        ref, index, memory_order, memory_scope = folded[:4]
         idx = types.intp if isinstance(index, types.Omitted) else index
         atomic_target("AtomicRef", ref, idx)
         if isinstance(memory_order, types.Omitted):
@@ -464,7 +466,12 @@ class AtomicRefTemplate(AbstractTemplate):
         else:
             v = _literal_int(memory_order)
             order = _ORDERS.get(v, "seq_cst")  # not a constant: the strongest order is always right
-        ret = AtomicRefType(ref.dtype, getattr(ref, "addrspace", 1), order)
+        if isinstance(memory_scope, (types.Omitted, types.NoneType)):
+            scope = _SPIRV_SCOPES[3]  # SYCL's default: the device
+        else:
+            # not a constant (or not a MemoryScope): the widest scope, which is always right
+            scope = _SPIRV_SCOPES.get(_literal_int(memory_scope), 0)
+        ret = AtomicRefType(ref.dtype, getattr(ref, "addrspace", 1), order, scope)
         return signature(ret, *folded).replace(pysig=pysig)
 
 
