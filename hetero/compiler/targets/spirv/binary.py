@@ -167,6 +167,8 @@ def memo_key(spec_key, boundscheck, small_ids):
 def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck=False, small_ids=True) -> Binary:
     """The specialisation from ``memo`` (the kernel's table), the disk cache, or compiled (and stored
     in both). The caller holds the lock that serialises one-time work."""
+    from .check import duplicate_ids
+
     mkey = memo_key(spec_key, boundscheck, small_ids)
     hit = memo.get(mkey)
     if hit is not None:
@@ -175,6 +177,8 @@ def get(py_func, name: str, memo: dict, spec_key, *, fastmath=False, boundscheck
     dkey = cache.key(py_func, (spec_key, fastmath, opts), target=TARGET) if cache.enabled() else None
     if dkey is not None:
         found = cache.load(name, dkey, target=TARGET)
+        if found is not None and duplicate_ids(found[0]):
+            found = None  # an entry that would crash the runtime is compiled again (check.py)
         if found is not None:
             spv, meta = found
             errors = {int(k): tuple(v) for k, v in meta.get("errors", {}).items()}

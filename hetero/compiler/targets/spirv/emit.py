@@ -99,9 +99,9 @@ def target_machine():
     return ll.Target.from_triple(SPIR_TRIPLE).create_target_machine(opt=3)
 
 
-def link(modules) -> ll.ModuleRef:
+def link(modules, context=None) -> ll.ModuleRef:
     """Parse and link llvmlite IR modules (a list of ``llvmlite.ir.Module``) into one."""
-    parsed = [ll.parse_assembly(str(m)) for m in modules]
+    parsed = [ll.parse_assembly(str(m), context=context) for m in modules]
     main = parsed[0]
     for other in parsed[1:]:
         main.link_in(other)
@@ -176,27 +176,56 @@ def unsupported_constructs(mod: ll.ModuleRef, entry: str) -> list[str]:
 def to_spirv(modules, entry: str, *, kernel_name: str, where: str) -> tuple[bytes, str]:
     """Link, optimise, check and emit. Returns (SPIR-V bytes, optimised LLVM IR text).
 
+    Each attempt works in an LLVM context of its own (not the global one numba's CPU
+    compiles use), and the module that comes out is checked before anything loads it
+    (``check.duplicate_ids``): LLVM's SPIR-V back end rarely emits a module with an id
+    defined twice, which crashes Intel's runtime. Such a module is emitted again, once.
+
     Raises
     ------
     KernelCompileError
-        When the kernel needs something LLVM's SPIR-V back end cannot emit.
+        When the kernel needs something LLVM's SPIR-V back end cannot emit, or the back end
+        twice emits a module that is not valid.
     """
-    mod = link(modules)
-    mod.triple = SPIR_TRIPLE
-    tm = target_machine()
-    internalize(mod, entry)
-    strip_unused(mod, tm)
-    mark_convergent(mod)
-    mod.verify()
-    optimize(mod, tm)
-    problems = unsupported_constructs(mod, entry)
-    if problems:
-        raise KernelCompileError(
-            f"kernel {kernel_name!r} ({where}) cannot be compiled for SYCL: it needs "
-            + "; ".join(dict.fromkeys(problems))
-            + ". Rewrite that part of the kernel with supported operations (integer and float arithmetic, "
-            "math.*, comparisons, loops, branches)."
-        )
-    llvm_ir = str(mod)
-    spv = tm.emit_object(mod)
-    return bytes(spv), llvm_ir
+    from .check import duplicate_ids
+
+    texts = [str(m) for m in modules]
+    for attempt in range(2):
+        spv, llvm_ir = _emit(texts, entry, kernel_name=kernel_name, where=where)
+        problems = duplicate_ids(spv)
+        if not problems:
+            return spv, llvm_ir
+    raise KernelCompileError(
+        f"kernel {kernel_name!r} ({where}): LLVM's SPIR-V back end emitted an invalid module twice ("
+        + "; ".join(problems[:3])
+        + "); it was not given to the device runtime, which would crash on it. This is a compiler bug: "
+        "please report it with the kernel. Changing the kernel slightly (or HETERO_KERNEL_BACKEND=interpret) "
+        "works around it."
+    )
+
+
+def _emit(texts, entry: str, *, kernel_name: str, where: str) -> tuple[bytes, str]:
+    context = ll.create_context()
+    mod = link(texts, context)
+    try:
+        mod.triple = SPIR_TRIPLE
+        tm = target_machine()
+        internalize(mod, entry)
+        strip_unused(mod, tm)
+        mark_convergent(mod)
+        mod.verify()
+        optimize(mod, tm)
+        problems = unsupported_constructs(mod, entry)
+        if problems:
+            raise KernelCompileError(
+                f"kernel {kernel_name!r} ({where}) cannot be compiled for SYCL: it needs "
+                + "; ".join(dict.fromkeys(problems))
+                + ". Rewrite that part of the kernel with supported operations (integer and float arithmetic, "
+                "math.*, comparisons, loops, branches)."
+            )
+        llvm_ir = str(mod)
+        spv = tm.emit_object(mod)
+        return bytes(spv), llvm_ir
+    finally:
+        mod.close()
+        context.close()
