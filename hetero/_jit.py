@@ -1,4 +1,4 @@
-"""Host parallel loops: ``hetero.jit``, ``hetero.prange`` and the thread count.
+"""``hetero.jit``, ``hetero.prange`` and the host thread count.
 
 numba is imported on first use, so ``import hetero`` stays light.
 """
@@ -67,12 +67,47 @@ def _apply_env_threads() -> None:
     _env_applied.done = True
 
 
-def jit(fn=None, /, **options):
-    """Compile a function for the host with numba, parallel by default.
+def _numba_njit(f, opts: dict):
+    """numba's dispatcher for ``f`` on the host (``hetero.jit``'s host half)."""
+    _apply_env_threads()
+    o = opts
+    if o.get("cache") and not _has_source_file(f):
+        # numba caches next to the source file; code typed at a prompt, `python -c` or exec() has none
+        o = {**o, "cache": False}
+    return _numba().njit(**o)(f)
 
-    ``@hetero.jit`` is ``numba.njit(parallel=True, cache=True, fastmath=False)``;
-    any option can be overridden (``@hetero.jit(parallel=False)``). Use
-    :data:`hetero.prange` for loops whose iterations run across threads.
+
+_typeof_registered = False
+
+
+def _register_typeof() -> None:
+    """Let numba code call a ``hetero.jit`` function: numba types it as its host dispatcher."""
+    global _typeof_registered
+    if _typeof_registered:
+        return
+    from numba.extending import typeof_impl
+
+    from .offload import JitFunction
+
+    @typeof_impl.register(JitFunction)
+    def _typeof_jit_function(val, c):
+        from numba.core.target_extension import current_target
+
+        if current_target() == "hetero_sycl":  # called in a kernel (a prange body): a device function
+            return typeof_impl(val.device_function, c)
+        return typeof_impl(val.host_dispatcher, c)
+
+    _typeof_registered = True
+
+
+def jit(fn=None, /, **options):
+    """Compile a function that follows its data: numba on the host, kernels on a device.
+
+    Called with NumPy arrays, ``@hetero.jit`` is ``numba.njit(parallel=True, cache=True,
+    fastmath=False)`` (any option can be overridden: ``@hetero.jit(parallel=False)``), with
+    :data:`hetero.prange` for loops whose iterations run across threads. Called with device arrays
+    (or NumPy arrays inside ``with hetero.device(X):``), each ``prange`` loop runs as a kernel on
+    their device, reductions included (``hetero/offload.py``).
 
     Examples
     --------
@@ -84,12 +119,10 @@ def jit(fn=None, /, **options):
     opts = {**_JIT_DEFAULTS, **options}
 
     def wrap(f):
-        _apply_env_threads()
-        o = opts
-        if o.get("cache") and not _has_source_file(f):
-            # numba caches next to the source file; code typed at a prompt, `python -c` or exec() has none
-            o = {**o, "cache": False}
-        return _numba().njit(**o)(f)
+        from .offload import JitFunction
+
+        _register_typeof()
+        return JitFunction(f, opts)
 
     if fn is None:
         return wrap

@@ -1,0 +1,683 @@
+"""``hetero.jit`` on device data: each ``prange`` loop a kernel on the data's device.
+
+A ``@hetero.jit`` function called with NumPy arrays is numba's ``njit(parallel=True)``,
+unchanged. Called with device arrays (dpnp / ``usm_ndarray``), or with NumPy arrays
+inside an explicit ``with hetero.device(X):`` scope naming a SYCL device, it runs on
+that device:
+
+* the function is split (once, from its source) into a *driver* — the function
+  itself, run as Python, with each ``prange`` loop replaced by a launch — and one
+  ``@hetero.kernel`` per ``prange`` loop (perfectly nested ``prange`` loops give a
+  2-D or 3-D range). A loop body may use the whole kernel language; it is compiled
+  by hetero's SPIR-V compiler, cached in memory and on disk like any kernel, and
+  ordered with dpnp work on the same arrays;
+* a scalar that a loop body only accumulates (``s += e``, ``-=``, ``*=``,
+  ``s = min(s, e)``, ``max``) is a *reduction*: each iteration writes its
+  contribution into a device array of the accumulator's numba type (numba types
+  the loop body to find it), which dpnp then reduces on the device; the result is
+  combined with the value before the loop. Integers give the sequential result
+  exactly, floats within rounding;
+* between loops the driver runs as Python on the host, with ``np.<function>`` of
+  the function's NumPy module turned into dpnp on the call's queue (``np.zeros(n)``
+  allocates there, ``np.sqrt(x)`` runs there); array expressions (``a + b``,
+  ``x.sum()``) are dpnp's own. Returned arrays are device arrays on that queue.
+
+Nothing falls back to the host silently: device arrays mixed with NumPy arrays,
+or on different queues, are a :class:`~hetero.errors.PlacementError`; a construct
+the split cannot honour (``break``/``return`` in a ``prange`` body, a variable
+assigned in a body and read after the loop) is a
+:class:`~hetero.errors.KernelCompileError` naming the function, file and line.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import inspect
+import textwrap
+import threading
+import types as pytypes
+
+import numpy as np
+
+from . import _sycl
+from ._arrays import is_device_array
+from .errors import KernelCompileError, PlacementError
+
+__all__ = ["JitFunction", "split"]
+
+_REDUCE_OPS = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*"}
+_IDENTITY = {"+": 0, "*": 1, "min": None, "max": None}
+
+
+def _where(py_func, node=None) -> str:
+    code = py_func.__code__
+    return f"{code.co_filename}:{node.lineno if node is not None else code.co_firstlineno}"
+
+
+# --- splitting a function into a driver and loop kernels -------------------------------------
+
+
+class Loop:
+    """One outlined ``prange`` loop nest."""
+
+    __slots__ = ("index", "kernel", "source", "params", "reductions", "ndim", "lineno", "probe_source",
+                 "_probes", "_lock")
+
+    def __init__(self, index, kernel, source, params, reductions, ndim, lineno, probe_source):
+        self.index = index
+        self.kernel = kernel  # a hetero.kernel: work-item first, then params, then one partial per reduction
+        self.source = source
+        self.params = params  # the driver's names the body reads
+        self.reductions = reductions  # [(name, op)]
+        self.ndim = ndim
+        self.lineno = lineno
+        self.probe_source = probe_source
+        self._probes: dict = {}
+        self._lock = threading.Lock()
+
+
+class Split:
+    """A function split for a device: the driver's code and its loops."""
+
+    __slots__ = ("driver_code", "driver_source", "loops", "numpy_names")
+
+    def __init__(self, driver_code, driver_source, loops, numpy_names):
+        self.driver_code = driver_code
+        self.driver_source = driver_source
+        self.loops = loops
+        self.numpy_names = numpy_names
+
+
+def _is_prange(node, env) -> bool:
+    """Whether ``node`` (the iterator of a ``for``) is a call of numba's / hetero's ``prange``."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    value = None
+    if isinstance(f, ast.Name):
+        value = env.get(f.id, getattr(builtins, f.id, None))
+    elif isinstance(f, ast.Attribute) and f.attr == "prange":
+        return True  # hetero.prange, numba.prange, ht.prange ...
+    if value is None:
+        return False
+    return getattr(value, "__name__", "") == "prange" or type(value).__name__ == "prange"
+
+
+def _names(nodes, ctx) -> set:
+    out = set()
+    for n in nodes:
+        for sub in ast.walk(n):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ctx):
+                out.add(sub.id)
+    return out
+
+
+def _assigned(fdef) -> set:
+    names = {a.arg for a in fdef.args.posonlyargs + fdef.args.args + fdef.args.kwonlyargs}
+    if fdef.args.vararg:
+        names.add(fdef.args.vararg.arg)
+    if fdef.args.kwarg:
+        names.add(fdef.args.kwarg.arg)
+    return names | _names(fdef.body, (ast.Store, ast.Del))
+
+
+def _reduction(stmt, name):
+    """The operator when ``stmt`` accumulates into ``name`` (``s += e``, ``s = min(s, e)`` ...), else None."""
+    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
+        op = _REDUCE_OPS.get(type(stmt.op))
+        if op and name not in _names([stmt.value], ast.Load):
+            return op
+    if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
+            and stmt.targets[0].id == name and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in ("min", "max")
+            and len(stmt.value.args) == 2 and not stmt.value.keywords):
+        a, b = stmt.value.args
+        other = b if isinstance(a, ast.Name) and a.id == name else a if isinstance(b, ast.Name) and b.id == name else None
+        if other is not None and name not in _names([other], ast.Load):
+            return stmt.value.func.id
+    return None
+
+
+class _Splitter:
+    def __init__(self, py_func, fdef, env):
+        self.py_func = py_func
+        self.fdef = fdef
+        self.env = env
+        self.locals = _assigned(fdef)
+        self.loops: list = []
+
+    def fail(self, node, msg):
+        raise KernelCompileError(f"jit function {self.py_func.__name__!r} ({_where(self.py_func, node)}): {msg}")
+
+    # the statements after a loop, to see what a loop body may not assign
+    def split_body(self, body, after_reads):
+        out = []
+        for k, stmt in enumerate(body):
+            later = after_reads | _names(body[k + 1:], ast.Load)
+            if isinstance(stmt, ast.For) and _is_prange(stmt.iter, self.env):
+                out.extend(self.outline(stmt, later))
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    loop_reads = _names([stmt], ast.Load) if isinstance(stmt, (ast.For, ast.While)) else set()
+                    setattr(stmt, field, self.split_body(inner, later | loop_reads))
+            if isinstance(stmt, ast.Try):
+                for h in stmt.handlers:
+                    h.body = self.split_body(h.body, later)
+            out.append(stmt)
+        return out
+
+    def outline(self, loop, later_reads):
+        # perfectly nested prange loops → one multi-dimensional range
+        nest = [loop]
+        while (len(nest[-1].body) == 1 and isinstance(nest[-1].body[0], ast.For)
+               and _is_prange(nest[-1].body[0].iter, self.env) and len(nest) < 3):
+            nest.append(nest[-1].body[0])
+        body = nest[-1].body
+        for lp in nest:
+            if not isinstance(lp.target, ast.Name):
+                self.fail(lp, "a prange loop variable must be a plain name")
+            if lp.orelse:
+                self.fail(lp, "a prange loop cannot have an `else:` clause")
+            if lp.iter.keywords or not 1 <= len(lp.iter.args) <= 3:
+                self.fail(lp, "write prange(stop), prange(start, stop) or prange(start, stop, step)")
+        for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(sub, (ast.Return, ast.Yield, ast.YieldFrom)):
+                self.fail(sub, "a prange loop body cannot `return` or `yield`: each iteration is a work-item")
+            if isinstance(sub, (ast.Break, ast.Continue)) and not self._inside_inner_loop(body, sub):
+                self.fail(sub, "`break`/`continue` of a prange loop itself: each iteration is a work-item "
+                               "(use an if)")
+            if isinstance(sub, (ast.Global, ast.Nonlocal)):
+                self.fail(sub, "a prange loop body cannot declare global/nonlocal names")
+        indices = [lp.target.id for lp in nest]
+        stored = _names(body, ast.Store) - set(indices)
+        reads = _names(body, ast.Load)
+        outer = self.assigned_outside(loop) - set(indices)  # the driver's own variables
+        # reductions: driver variables the body only accumulates into
+        reductions = []
+        for name in sorted(stored & outer):
+            ops = set()
+            uses_elsewhere = False
+            for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
+                if isinstance(sub, ast.stmt):
+                    op = _reduction(sub, name)
+                    if op:
+                        ops.add(op)
+            plain = [s for s in ast.walk(ast.Module(body=body, type_ignores=[]))
+                     if isinstance(s, ast.stmt) and not isinstance(s, (ast.If, ast.For, ast.While, ast.With))
+                     and name in (_names([s], ast.Store) | _names([s], ast.Load)) and not _reduction(s, name)]
+            uses_elsewhere = bool(plain)
+            if ops and not uses_elsewhere and len(ops) == 1:
+                reductions.append((name, ops.pop()))
+            elif name in later_reads or ops:
+                self.fail(plain[0] if plain else loop,
+                          f"`{name}` is assigned inside the prange loop and used outside it; only a reduction "
+                          f"(`{name} += ...`, `-=`, `*=`, `{name} = min({name}, ...)`, `max`, one kind per "
+                          "variable and nothing else done with it in the loop) carries a value out of a prange loop")
+        red_names = {r[0] for r in reductions}
+        params = sorted((reads & outer) - stored - red_names)  # what the body reads of the driver's values
+        # the bounds are evaluated by the driver
+        bounds = []
+        for lp in nest:
+            a = lp.iter.args
+            start, stop, step = (ast.Constant(0), a[0], ast.Constant(1)) if len(a) == 1 else (
+                (a[0], a[1], ast.Constant(1)) if len(a) == 2 else (a[0], a[1], a[2]))
+            bounds.append((start, stop, step))
+        index = len(self.loops)
+        kname = f"{self.py_func.__name__}__prange{index}"
+        src_lines, kernel = self.make_kernel(kname, nest, body, indices, params, reductions)
+        probe = self.make_probe(kname, nest, body, indices, params, reductions) if reductions else None
+        self.loops.append(Loop(index, kernel, src_lines, params, reductions, len(nest), loop.lineno, probe))
+        # the driver's statement: s1, s2 = __hetero_loop(index, bounds, (params), (reductions))
+        call = ast.Call(
+            func=ast.Name("__hetero_loop", ast.Load()),
+            args=[ast.Constant(index),
+                  ast.Tuple([ast.Tuple(list(b), ast.Load()) for b in bounds], ast.Load()),
+                  ast.Tuple([ast.Name(p, ast.Load()) for p in params], ast.Load()),
+                  ast.Tuple([ast.Name(r, ast.Load()) for r, _ in reductions], ast.Load())],
+            keywords=[])
+        if reductions:
+            target = ast.Tuple([ast.Name(r, ast.Store()) for r, _ in reductions], ast.Store())
+            stmt = ast.Assign(targets=[target], value=call)
+        else:
+            stmt = ast.Expr(call)
+        ast.copy_location(stmt, loop)
+        ast.fix_missing_locations(stmt)
+        for sub in ast.walk(stmt):
+            sub.lineno, sub.col_offset = loop.lineno, loop.col_offset
+        return [stmt]
+
+    def assigned_outside(self, loop) -> set:
+        """The function's parameters and the names it assigns anywhere but inside ``loop``."""
+        fa = self.fdef.args
+        names = {a.arg for a in fa.posonlyargs + fa.args + fa.kwonlyargs}
+        names |= {a.arg for a in (fa.vararg, fa.kwarg) if a is not None}
+        todo = list(self.fdef.body)
+        while todo:
+            node = todo.pop()
+            if node is loop:
+                continue
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                names.add(node.id)
+            todo.extend(ast.iter_child_nodes(node))
+        return names
+
+    @staticmethod
+    def _inside_inner_loop(body, target):
+        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(node, (ast.For, ast.While)) and any(s is target for s in ast.walk(node)):
+                return True
+        return False
+
+    def _header(self, name, indices, params, reductions, nest):
+        w = "__hetero_w"
+        bounds = [f"__hetero_{k}{d}" for d in range(len(nest)) for k in ("start", "step")]
+        args = [w, *bounds, *params, *[f"__hetero_p_{r}" for r, _ in reductions]]
+        lines = [f"def {name}({', '.join(args)}):"]
+        for d, idx in enumerate(indices):
+            wd = w if len(nest) == 1 else f"{w}[{d}]"
+            lines.append(f"    {idx} = __hetero_start{d} + {wd} * __hetero_step{d}")
+        return lines
+
+    def make_kernel(self, name, nest, body, indices, params, reductions):
+        """Source of the loop's kernel: ids → loop variables, reductions into partial arrays."""
+        red = dict(reductions)
+        w = "__hetero_w"
+
+        class Acc(ast.NodeTransformer):
+            def visit_AugAssign(self, node):
+                if isinstance(node.target, ast.Name) and node.target.id in red:
+                    p = ast.Subscript(ast.Name(f"__hetero_p_{node.target.id}", ast.Load()), ast.Name(w, ast.Load()),
+                                      ast.Load())
+                    value = node.value if not isinstance(node.op, ast.Sub) else ast.UnaryOp(ast.USub(), node.value)
+                    op = ast.Mult() if isinstance(node.op, ast.Mult) else ast.Add()
+                    new = ast.Assign(targets=[ast.Subscript(p.value, p.slice, ast.Store())],
+                                     value=ast.BinOp(p, op, value))
+                    return ast.copy_location(new, node)
+                return node
+
+            def visit_Assign(self, node):
+                t = node.targets[0] if len(node.targets) == 1 else None
+                if isinstance(t, ast.Name) and t.id in red and red[t.id] in ("min", "max"):
+                    a, b = node.value.args
+                    other = b if isinstance(a, ast.Name) and a.id == t.id else a
+                    p = ast.Subscript(ast.Name(f"__hetero_p_{t.id}", ast.Load()), ast.Name(w, ast.Load()), ast.Load())
+                    new = ast.Assign(targets=[ast.Subscript(p.value, p.slice, ast.Store())],
+                                     value=ast.Call(ast.Name(red[t.id], ast.Load()), [p, other], []))
+                    return ast.copy_location(new, node)
+                return node
+
+        import copy
+
+        new_body = [Acc().visit(copy.deepcopy(s)) for s in body]
+        header = self._header(name, indices, params, reductions, nest)
+        head_mod = ast.parse("\n".join(header + ["    pass"]))
+        fdef = head_mod.body[0]
+        start = nest[0].lineno
+        for node in ast.walk(fdef):
+            if hasattr(node, "lineno"):
+                node.lineno = node.end_lineno = start
+        fdef.body = fdef.body[:-1] + new_body
+        ast.fix_missing_locations(fdef)
+        src = ast.unparse(fdef)
+        return src, self.compile_function(fdef, name, kernel=True)
+
+    def make_probe(self, name, nest, body, indices, params, reductions):
+        """Source of a host function numba types to learn each accumulator's type."""
+        import copy
+
+        red = dict(reductions)
+
+        class Acc(ast.NodeTransformer):
+            def visit_Name(self, node):
+                if node.id in red:
+                    return ast.copy_location(ast.Name(f"__hetero_acc_{node.id}", node.ctx), node)
+                return node
+
+        lines = [f"def {name}__probe({', '.join([*params, *[f'__hetero_s_{r}' for r in red]])}):"]
+        lines += [f"    __hetero_acc_{r} = __hetero_s_{r}" for r in red]
+        depth = 1
+        for d, idx in enumerate(indices):
+            lines.append("    " * depth + f"for {idx} in range(1):")
+            depth += 1
+        lines.append("    " * depth + "pass")
+        lines.append("    return (" + "".join(f"__hetero_acc_{r}, " for r in red) + ")")
+        fdef = ast.parse("\n".join(lines)).body[0]
+        inner = fdef
+        for _ in indices:
+            inner = [s for s in (inner.body if hasattr(inner, "body") else []) if isinstance(s, ast.For)][0]
+        inner.body = [Acc().visit(copy.deepcopy(s)) for s in body]
+        for node in ast.walk(fdef):
+            if hasattr(node, "lineno"):
+                node.lineno = node.end_lineno = nest[0].lineno
+        ast.fix_missing_locations(fdef)
+        return ast.unparse(fdef)
+
+    def compile_function(self, fdef, name, kernel=False):
+        module = ast.Module(body=[fdef], type_ignores=[])
+        ast.fix_missing_locations(module)
+        code = compile(module, self.py_func.__code__.co_filename, "exec")
+        fcode = next(c for c in code.co_consts if isinstance(c, pytypes.CodeType))
+        f = pytypes.FunctionType(fcode, self.py_func.__globals__, name)
+        f.__module__ = self.py_func.__module__
+        f.__qualname__ = f"{self.py_func.__qualname__}.<prange loop at line {fdef.lineno}>"
+        if kernel:
+            from .kernel import kernel as make_kernel
+
+            return make_kernel(f)
+        return f
+
+
+def split(py_func) -> Split:
+    """Split ``py_func`` into a driver and its ``prange`` loop kernels (see the module docstring)."""
+    try:
+        lines, start = inspect.getsourcelines(py_func)
+    except (OSError, TypeError) as exc:
+        raise KernelCompileError(
+            f"jit function {py_func.__name__!r} ({_where(py_func)}): running a jit function on a device "
+            "splits it at its prange loops, from its source, and Python cannot find the source of this "
+            "function (defined with exec or `python -c`?). Define it in a file, or write its loops as "
+            "@hetero.kernel functions (which need no source)."
+        ) from exc
+    tree = ast.parse(textwrap.dedent("".join(lines)))
+    ast.increment_lineno(tree, start - 1)
+    fdef = tree.body[0]
+    if not isinstance(fdef, ast.FunctionDef):
+        raise KernelCompileError(f"jit function {py_func.__name__!r} ({_where(py_func)}) must be a `def`")
+    if py_func.__code__.co_freevars:
+        raise KernelCompileError(
+            f"jit function {py_func.__name__!r} ({_where(py_func)}) reads variables of an enclosing function "
+            f"({', '.join(py_func.__code__.co_freevars)}); on a device it must be a module-level function "
+            "(pass those values as arguments)"
+        )
+    fdef.decorator_list = []
+    env = dict(py_func.__globals__)
+    sp = _Splitter(py_func, fdef, env)
+    fdef.body = sp.split_body(fdef.body, set())
+    numpy_names = {n for n, v in env.items() if v is np}
+    # np.<function> of the driver runs on the call's device: its NumPy module is swapped for a proxy
+    class Swap(ast.NodeTransformer):
+        def visit_Name(self, node):
+            if node.id in numpy_names and node.id not in sp.locals and isinstance(node.ctx, ast.Load):
+                return ast.copy_location(ast.Name("__hetero_np", ast.Load()), node)
+            return node
+
+    fdef = Swap().visit(fdef)
+    fdef.name = py_func.__name__
+    module = ast.Module(body=[fdef], type_ignores=[])
+    ast.fix_missing_locations(module)
+    code = compile(module, py_func.__code__.co_filename, "exec")
+    fcode = next(c for c in code.co_consts if isinstance(c, pytypes.CodeType))
+    return Split(fcode, ast.unparse(fdef), sp.loops, numpy_names)
+
+
+# --- running the driver on a queue -----------------------------------------------------------
+
+_CREATORS = {"empty", "zeros", "ones", "full", "arange", "linspace", "eye", "identity", "asarray", "array",
+             "empty_like", "zeros_like", "ones_like", "full_like", "copy", "ascontiguousarray"}
+_LIKE = {"empty_like", "zeros_like", "ones_like", "full_like"}
+
+
+class _DeviceNumpy:
+    """``np`` inside a driver: dpnp on the call's queue for functions, NumPy for types and constants."""
+
+    def __init__(self, queue):
+        self._queue = queue
+
+    def __getattr__(self, name):
+        value = getattr(np, name)
+        if isinstance(value, (type, pytypes.ModuleType)) or not callable(value):
+            return value  # np.float32, np.pi, np.newaxis, np.linalg ...
+        dpnp = _sycl.dpnp()
+        fn = getattr(dpnp, name, None)
+        if fn is None:
+            raise KernelCompileError(
+                f"np.{name} has no device version (dpnp {getattr(dpnp, '__version__', '?')} lacks it): on a "
+                "device a jit function's NumPy calls run through dpnp")
+        queue = self._queue
+        if name in _CREATORS and name not in _LIKE:
+            def create(*args, **kwargs):
+                if not any(is_device_array(a) for a in args):
+                    kwargs.setdefault("sycl_queue", queue)
+                return fn(*args, **kwargs)
+
+            return create
+
+        def call(*args, **kwargs):
+            if any(is_device_array(a) for a in args) or any(is_device_array(v) for v in kwargs.values()):
+                return fn(*args, **kwargs)
+            return value(*args, **kwargs)  # scalars only: NumPy's (np.sqrt(2.0))
+
+        return call
+
+
+def _scalar(x):
+    """A 0-d device array (``x.sum()``) read back as a scalar, so a kernel gets a scalar argument."""
+    if is_device_array(x) and x.ndim == 0:
+        return x.dtype.type(_sycl.dpnp().asnumpy(x)[()])
+    return x
+
+
+def _accumulator_dtypes(loop, py_func, params, initial):
+    """numba's types of the loop's accumulators, for these argument types (cached per loop)."""
+    import numba
+    from numba.np import numpy_support
+
+    def nb_type(x):
+        if is_device_array(x):
+            layout = "C" if x.flags.c_contiguous else ("F" if x.flags.f_contiguous else "A")
+            return numba.types.Array(numpy_support.from_dtype(x.dtype), x.ndim, layout)
+        return numba.typeof(x)
+
+    sig = tuple(nb_type(v) for v in (*params, *initial))
+    with loop._lock:
+        got = loop._probes.get(sig)
+        if got is None:
+            ns: dict = {}
+            env = dict(py_func.__globals__)
+            from .lang import DeviceFunction
+
+            for k, v in env.items():
+                if isinstance(v, DeviceFunction):
+                    env[k] = numba.njit(v.py_func)
+                elif isinstance(v, JitFunction):
+                    env[k] = v.host_dispatcher
+            exec(compile(loop.probe_source, py_func.__code__.co_filename, "exec"), env, ns)
+            probe = next(iter(ns.values()))
+            try:
+                disp = numba.njit(probe)
+                cres = disp.compile(sig)
+                rtype = cres.signature.return_type if hasattr(cres, "signature") else disp.overloads[sig].signature.return_type
+            except numba.core.errors.NumbaError as exc:
+                raise KernelCompileError(
+                    f"jit function {py_func.__name__!r} ({py_func.__code__.co_filename}:{loop.lineno}): typing the "
+                    f"reduction{'s' if len(loop.reductions) > 1 else ''} "
+                    f"{', '.join(r for r, _ in loop.reductions)} of this prange loop failed: "
+                    f"{str(exc).splitlines()[0]}") from None
+            got = tuple(np.dtype(numpy_support.as_dtype(t)) for t in rtype.types)
+            loop._probes[sig] = got
+        return got
+
+
+def _run_loop(fn, queue, loop, bounds, params, initial):
+    dpnp = _sycl.dpnp()
+    from .lang import Range
+
+    counts, steps = [], []
+    for start, stop, step in bounds:
+        if step == 0:
+            raise ValueError(f"jit function {fn.__name__!r}: prange step must not be zero")
+        n = len(range(int(start), int(stop), int(step)))
+        counts.append(n)
+        steps += [int(start), int(step)]
+    params = tuple(_scalar(p) for p in params)
+    initial = tuple(_scalar(v) for v in initial)
+    if 0 in counts:
+        return tuple(initial)
+    partials = []
+    dtypes = _accumulator_dtypes(loop, fn, params, initial) if loop.reductions else ()
+    for (name, op), dt in zip(loop.reductions, dtypes):
+        ident = _IDENTITY[op]
+        if ident is None:  # min/max: the identity is the initial value itself
+            ident = initial[len(partials)]
+        partials.append(dpnp.full(tuple(counts), ident, dtype=dt, sycl_queue=queue))
+    loop.kernel[Range(*counts)](*steps, *params, *partials)
+    out = []
+    for (name, op), p, s0, dt in zip(loop.reductions, partials, initial, dtypes):
+        if op == "+":
+            v = dpnp.sum(p)
+        elif op == "*":
+            v = dpnp.prod(p)
+        elif op == "min":
+            v = dpnp.min(p)
+        else:
+            v = dpnp.max(p)
+        v = dt.type(dpnp.asnumpy(v)[()])
+        s0 = dt.type(s0)
+        out.append(dt.type(s0 + v if op == "+" else s0 * v if op == "*" else min(s0, v) if op == "min" else max(s0, v)))
+    return tuple(out)
+
+
+class JitFunction:
+    """What ``@hetero.jit`` returns: numba on the host for NumPy data, the device for device data."""
+
+    def __init__(self, py_func, options):
+        self.py_func = py_func
+        self.options = options
+        self._host = None
+        self._split = None
+        self._lock = threading.Lock()
+        self.__name__ = py_func.__name__
+        self.__qualname__ = py_func.__qualname__
+        self.__doc__ = py_func.__doc__
+        self.__module__ = py_func.__module__
+        self.__wrapped__ = py_func
+
+    # --- host -------------------------------------------------------------------------------
+
+    @property
+    def host_dispatcher(self):
+        """The numba dispatcher that runs this function on the host."""
+        if self._host is None:
+            from ._jit import _numba_njit
+
+            with self._lock:
+                if self._host is None:
+                    self._host = _numba_njit(self.py_func, self.options)
+        return self._host
+
+    def __getattr__(self, name):  # numba's dispatcher API (inspect_types, signatures, parallel_diagnostics ...)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.host_dispatcher, name)
+
+    # --- device -----------------------------------------------------------------------------
+
+    @property
+    def targetoptions(self):
+        """What numba's inliner reads: inside a kernel this function is inlined like a device function."""
+        from numba.core.target_extension import current_target
+
+        if current_target() == "hetero_sycl":
+            return self.device_function.targetoptions
+        return self.host_dispatcher.targetoptions
+
+    @property
+    def device_function(self):
+        """This function as a device function, for kernels (prange bodies) that call it."""
+        df = self.__dict__.get("_device_function")
+        if df is None:
+            from .lang import DeviceFunction
+
+            df = self.__dict__["_device_function"] = DeviceFunction(self.py_func)
+        return df
+
+    def device_split(self) -> Split:
+        """The driver and loop kernels this function runs as on a device (split on first use)."""
+        if self._split is None:
+            with self._lock:
+                if self._split is None:
+                    self._split = split(self.py_func)
+        return self._split
+
+    def inspect_device(self) -> str:
+        """The driver (the function with its prange loops replaced by launches) and each loop's kernel."""
+        sp = self.device_split()
+        parts = ["# driver (runs on the host; np.* on the call's device)", sp.driver_source]
+        for loop in sp.loops:
+            red = f", reductions {loop.reductions}" if loop.reductions else ""
+            parts += [f"\n# prange loop {loop.index} (line {loop.lineno}): a {loop.ndim}-D kernel{red}", loop.source]
+        return "\n".join(parts)
+
+    def _placement(self, args, kwargs):
+        queue, dev_i, host_i = None, None, None
+        values = list(args) + list(kwargs.values())
+        for i, x in enumerate(values):
+            if is_device_array(x):
+                q = x.sycl_queue
+                if queue is None:
+                    queue, dev_i = q, i
+                elif q != queue:
+                    raise PlacementError(
+                        f"jit function {self.__name__!r}: arguments {dev_i} and {i} are on different queues or "
+                        "devices; move one with hetero.to_device(y, x.sycl_queue)")
+            elif isinstance(x, np.ndarray):
+                host_i = i if host_i is None else host_i
+        if queue is not None and host_i is not None:
+            raise PlacementError(
+                f"jit function {self.__name__!r}: argument {host_i} is a NumPy array but argument {dev_i} is a "
+                "device array; hetero does not copy implicitly: move one (hetero.to_device / hetero.asnumpy)")
+        return queue, host_i is not None
+
+    def __call__(self, *args, **kwargs):
+        queue, has_numpy = self._placement(args, kwargs)
+        if queue is None and has_numpy:
+            from ._device import _scope
+
+            scoped = _scope.get()
+            if scoped is not None and not scoped.is_host:
+                return self._run_scoped(scoped, args, kwargs)
+        if queue is None:
+            return self.host_dispatcher(*args, **kwargs)
+        return self.run_on(queue, args, kwargs)
+
+    def run_on(self, queue, args, kwargs):
+        sp = self.device_split()
+        g = dict(self.py_func.__globals__)
+        g["__hetero_np"] = _DeviceNumpy(queue)
+        fn = self.py_func
+        loops = sp.loops
+
+        def loop_call(index, bounds, params, initial):
+            return _run_loop(fn, queue, loops[index], bounds, params, initial)
+
+        g["__hetero_loop"] = loop_call
+        driver = pytypes.FunctionType(sp.driver_code, g, fn.__name__, fn.__defaults__)
+        driver.__kwdefaults__ = fn.__kwdefaults__
+        return driver(*args, **kwargs)
+
+    def _run_scoped(self, device, args, kwargs):
+        """NumPy arguments inside ``with hetero.device(X):``: copies to X, run there, written arrays back."""
+        dpnp = _sycl.dpnp()
+        queue = device.sycl_queue
+        moved = {}
+
+        def to_dev(x):
+            if isinstance(x, np.ndarray):
+                d = dpnp.asarray(x, sycl_queue=queue)
+                moved[id(d)] = (x, d)
+                return d
+            return x
+
+        dargs = [to_dev(a) for a in args]
+        dkw = {k: to_dev(v) for k, v in kwargs.items()}
+        result = self.run_on(queue, dargs, dkw)
+        # written arrays back (every argument array: the driver's own code may write too)
+        for host, dev in moved.values():
+            np.copyto(host, dpnp.asnumpy(dev), casting="no")
+        return result
+
+    def __repr__(self):
+        return f"<hetero.jit {self.__qualname__}>"
