@@ -25,7 +25,8 @@ from ._arrays import (
     zeros_like,
 )
 from ._device import Device, default_device, device, devices, host, select_device
-from ._jit import get_num_threads, jit, set_num_threads
+from ._jit import get_num_threads, set_num_threads
+from .offload import jit
 from .kernel_api import (
     AddressSpace,
     AtomicRef,
@@ -88,7 +89,7 @@ from .kernel_api import Event, synchronize
 from . import _arrays, _device, _jit, errors, kernel_api  # noqa: E402
 
 __all__ = [
-    "__version__", "prange", *_device.__all__, *_arrays.__all__, *_jit.__all__, *kernel_api.__all__,
+    "__version__", "prange", *_device.__all__, *_arrays.__all__, *_jit.__all__, "jit", *kernel_api.__all__,
     *errors.__all__,
 ]
 

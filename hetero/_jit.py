@@ -1,4 +1,4 @@
-"""``hetero.jit``, ``hetero.prange`` and the host thread count.
+"""The host half of ``hetero.jit`` (numba) and the host thread count.
 
 numba is imported on first use, so ``import hetero`` stays light.
 """
@@ -11,7 +11,7 @@ import threading
 
 from .errors import ConfigurationError
 
-__all__ = ["jit", "set_num_threads", "get_num_threads"]
+__all__ = ["set_num_threads", "get_num_threads"]
 
 _JIT_DEFAULTS = {"parallel": True, "cache": True, "fastmath": False}
 
@@ -75,60 +75,6 @@ def _numba_njit(f, opts: dict):
         # numba caches next to the source file; code typed at a prompt, `python -c` or exec() has none
         o = {**o, "cache": False}
     return _numba().njit(**o)(f)
-
-
-_typeof_registered = False
-
-
-def _register_typeof() -> None:
-    """Let numba code call a ``hetero.jit`` function: numba types it as its host dispatcher."""
-    global _typeof_registered
-    if _typeof_registered:
-        return
-    from numba.extending import typeof_impl
-
-    from .offload import JitFunction
-
-    @typeof_impl.register(JitFunction)
-    def _typeof_jit_function(val, c):
-        from numba.core.target_extension import current_target
-
-        if current_target() == "hetero_sycl":  # called in a kernel (a prange body): a device function
-            return typeof_impl(val.device_function, c)
-        return typeof_impl(val.host_dispatcher, c)
-
-    _typeof_registered = True
-
-
-def jit(fn=None, /, **options):
-    """Compile a function that follows its data: numba on the host, kernels on a device.
-
-    Called with NumPy arrays, ``@hetero.jit`` is ``numba.njit(parallel=True, cache=True,
-    fastmath=False)`` (any option can be overridden: ``@hetero.jit(parallel=False)``), with
-    :data:`hetero.prange` for loops whose iterations run across threads. Called with device arrays
-    (or NumPy arrays inside ``with hetero.device(X):``), each ``prange`` loop runs as a kernel on
-    their device, reductions included (``hetero/offload.py``).
-
-    Examples
-    --------
-    >>> @hetero.jit
-    ... def add(a, b, c):
-    ...     for i in hetero.prange(a.size):
-    ...         c[i] = a[i] + b[i]
-    """
-    opts = {**_JIT_DEFAULTS, **options}
-
-    def wrap(f):
-        from .offload import JitFunction
-
-        _register_typeof()
-        return JitFunction(f, opts)
-
-    if fn is None:
-        return wrap
-    if not callable(fn):
-        raise TypeError(f"hetero.jit expects a function, got {type(fn).__name__}; use @hetero.jit or @hetero.jit(...)")
-    return wrap(fn)
 
 
 def set_num_threads(n: int) -> None:

@@ -44,7 +44,7 @@ from . import _sycl
 from ._arrays import is_device_array
 from .errors import KernelCompileError, PlacementError
 
-__all__ = ["JitFunction", "split"]
+__all__ = ["jit", "JitFunction", "split"]
 
 _REDUCE_OPS = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*"}
 _IDENTITY = {"+": 0, "*": 1, "min": None, "max": None}
@@ -681,3 +681,55 @@ class JitFunction:
 
     def __repr__(self):
         return f"<hetero.jit {self.__qualname__}>"
+
+
+_typeof_registered = False
+
+
+def _register_typeof() -> None:
+    """Let numba code call a ``hetero.jit`` function: numba types it as its host dispatcher."""
+    global _typeof_registered
+    if _typeof_registered:
+        return
+    from numba.extending import typeof_impl
+
+    @typeof_impl.register(JitFunction)
+    def _typeof_jit_function(val, c):
+        from numba.core.target_extension import current_target
+
+        if current_target() == "hetero_sycl":  # called in a kernel (a prange body): a device function
+            return typeof_impl(val.device_function, c)
+        return typeof_impl(val.host_dispatcher, c)
+
+    _typeof_registered = True
+
+
+def jit(fn=None, /, **options):
+    """Compile a function that follows its data: numba on the host, kernels on a device.
+
+    Called with NumPy arrays, ``@hetero.jit`` is ``numba.njit(parallel=True, cache=True,
+    fastmath=False)`` (any option can be overridden: ``@hetero.jit(parallel=False)``), with
+    :data:`hetero.prange` for loops whose iterations run across threads. Called with device arrays
+    (or NumPy arrays inside ``with hetero.device(X):``), each ``prange`` loop runs as a kernel on
+    their device, reductions included (see the module docstring).
+
+    Examples
+    --------
+    >>> @hetero.jit
+    ... def add(a, b, c):
+    ...     for i in hetero.prange(a.size):
+    ...         c[i] = a[i] + b[i]
+    """
+    from ._jit import _JIT_DEFAULTS
+
+    opts = {**_JIT_DEFAULTS, **options}
+
+    def wrap(f):
+        _register_typeof()
+        return JitFunction(f, opts)
+
+    if fn is None:
+        return wrap
+    if not callable(fn):
+        raise TypeError(f"hetero.jit expects a function, got {type(fn).__name__}; use @hetero.jit or @hetero.jit(...)")
+    return wrap(fn)
