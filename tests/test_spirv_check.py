@@ -49,24 +49,27 @@ def test_damaged_modules_are_recognised(cut):
     assert duplicate_ids(cut(_good()))
 
 
-def test_a_bad_emission_is_retried_then_refused(monkeypatch):
-    real = emit._emit
+def test_a_bad_emission_is_emitted_again_in_a_fresh_process_then_refused(monkeypatch):
+    real_child = emit._emit_in_child
     calls = []
 
-    def once_bad(texts, entry, **kw):
-        calls.append(entry)
-        spv, ir = real(texts, entry, **kw)
-        return (BAD if len(calls) == 1 else spv), ir
+    def bad_here(texts, entry, **kw):
+        calls.append("here")
+        return BAD, ""
 
-    monkeypatch.setattr(emit, "_emit", once_bad)
+    def child(texts, entry, **kw):
+        calls.append("child")
+        return real_child(texts, entry, **kw)  # a real child process: the module comes out right
+
+    monkeypatch.setattr(emit, "_emit", bad_here)
+    monkeypatch.setattr(emit, "_emit_in_child", child)
     monkeypatch.setenv("HETERO_DISABLE_CACHE", "1")  # compile, do not load
-    k = hetero.kernel(add.py_func)
     v = np.zeros(3)
-    spv = k.compile(3, v, v, v, target="spirv").spirv
-    assert len(calls) == 2 and duplicate_ids(spv) == []
+    spv = hetero.kernel(add.py_func).compile(3, v, v, v, target="spirv").spirv
+    assert calls == ["here", "child"] and duplicate_ids(spv) == []
 
-    monkeypatch.setattr(emit, "_emit", lambda texts, entry, **kw: (BAD, ""))
-    with pytest.raises(hetero.KernelCompileError, match="invalid module twice"):
+    monkeypatch.setattr(emit, "_emit_in_child", lambda texts, entry, **kw: (BAD, ""))
+    with pytest.raises(hetero.KernelCompileError, match="invalid module, in this process and in a fresh one"):
         hetero.kernel(add.py_func).compile(3, v, v, v, target="spirv")
 
 

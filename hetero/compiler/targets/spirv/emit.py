@@ -176,10 +176,13 @@ def unsupported_constructs(mod: ll.ModuleRef, entry: str) -> list[str]:
 def to_spirv(modules, entry: str, *, kernel_name: str, where: str) -> tuple[bytes, str]:
     """Link, optimise, check and emit. Returns (SPIR-V bytes, optimised LLVM IR text).
 
-    Each attempt works in an LLVM context of its own (not the global one numba's CPU
-    compiles use), and the module that comes out is checked before anything loads it
+    It works in an LLVM context of its own (not the global one numba's CPU compiles use),
+    and the module that comes out is checked before anything loads it
     (``check.duplicate_ids``): LLVM's SPIR-V back end rarely emits a module with an id
-    defined twice, which crashes Intel's runtime. Such a module is emitted again, once.
+    defined twice, which crashes Intel's runtime. Whether it does depends on what the
+    process compiled before (the same IR in a fresh LLVM context of the same process came
+    out bad again; in a fresh process, right), so such a module is emitted again in a
+    child process.
 
     Raises
     ------
@@ -190,18 +193,43 @@ def to_spirv(modules, entry: str, *, kernel_name: str, where: str) -> tuple[byte
     from .check import duplicate_ids
 
     texts = [str(m) for m in modules]
-    for attempt in range(2):
-        spv, llvm_ir = _emit(texts, entry, kernel_name=kernel_name, where=where)
+    for emit in (_emit, _emit_in_child):
+        spv, llvm_ir = emit(texts, entry, kernel_name=kernel_name, where=where)
         problems = duplicate_ids(spv)
         if not problems:
             return spv, llvm_ir
     raise KernelCompileError(
-        f"kernel {kernel_name!r} ({where}): LLVM's SPIR-V back end emitted an invalid module twice ("
+        f"kernel {kernel_name!r} ({where}): LLVM's SPIR-V back end emitted an invalid module, in this "
+        "process and in a fresh one ("
         + "; ".join(problems[:3])
         + "); it was not given to the device runtime, which would crash on it. This is a compiler bug: "
         "please report it with the kernel. Changing the kernel slightly (or HETERO_KERNEL_BACKEND=interpret) "
         "works around it."
     )
+
+
+_CHILD = """
+import pickle, sys
+from hetero.compiler.targets.spirv import emit
+texts, entry, kernel_name, where = pickle.load(sys.stdin.buffer)
+sys.stdout.buffer.write(pickle.dumps(emit._emit(texts, entry, kernel_name=kernel_name, where=where)))
+"""
+
+
+def _emit_in_child(texts, entry: str, *, kernel_name: str, where: str) -> tuple[bytes, str]:
+    """``_emit`` in a fresh Python process (see ``to_spirv``)."""
+    import pickle
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _CHILD], input=pickle.dumps((texts, entry, kernel_name, where)),
+                          capture_output=True, timeout=600)
+    if done.returncode != 0:
+        raise KernelCompileError(
+            f"kernel {kernel_name!r} ({where}): emitting its SPIR-V again in a fresh process failed "
+            f"(exit status {done.returncode}): {done.stderr.decode(errors='replace')[-1500:]}"
+        )
+    return pickle.loads(done.stdout)
 
 
 def _emit(texts, entry: str, *, kernel_name: str, where: str) -> tuple[bytes, str]:
