@@ -62,7 +62,7 @@ class Loop:
     """One outlined ``prange`` loop nest; its kernels are made per launch kind (``kernel_for``)."""
 
     __slots__ = ("index", "name", "py_func", "body", "indices", "params", "reductions", "ndim", "lineno",
-                 "probe_source", "_probes", "_kernels", "_lock")
+                 "probe_source", "free", "dpnp_names", "_probes", "_kernels", "_lock")
 
     def __init__(self, index, name, py_func, body, indices, params, reductions, lineno, probe_source):
         self.index = index
@@ -75,6 +75,8 @@ class Loop:
         self.ndim = len(indices)
         self.lineno = lineno
         self.probe_source = probe_source
+        self.free: tuple = ()  # the enclosing function's variables the body reads (closure cells)
+        self.dpnp_names: frozenset = frozenset()  # names of the dpnp module: NumPy's scalar functions in kernels
         self._probes: dict = {}
         self._kernels: dict = {}
         self._lock = threading.Lock()
@@ -143,21 +145,88 @@ def _assigned(fdef) -> set:
     return names | _names(fdef.body, (ast.Store, ast.Del))
 
 
+_ADDITIVE = (ast.Add, ast.Sub)
+_MULTIPLICATIVE = (ast.Mult, ast.Div)
+
+
 def _reduction(stmt, name):
-    """The operator when ``stmt`` accumulates into ``name`` (``s += e``, ``s = min(s, e)`` ...), else None."""
-    if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == name:
-        op = _REDUCE_OPS.get(type(stmt.op))
-        if op and name not in _names([stmt.value], ast.Load):
-            return op
-    if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name)
-            and stmt.targets[0].id == name and isinstance(stmt.value, ast.Call)
-            and isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in ("min", "max")
-            and len(stmt.value.args) == 2 and not stmt.value.keywords):
-        a, b = stmt.value.args
-        other = b if isinstance(a, ast.Name) and a.id == name else a if isinstance(b, ast.Name) and b.id == name else None
+    """The kind ("+", "*", "min", "max") when ``stmt`` accumulates into ``name``, else None:
+    ``s += e``, ``s -= e``, ``s *= e``, ``s /= e``, ``s = s + e`` (or ``e + s``), ``s = s - e``,
+    ``s = s * e`` (or ``e * s``), ``s = s / e``, ``s = min(s, e)``, ``s = max(e, s)``."""
+
+    def kind(op):
+        return "+" if isinstance(op, _ADDITIVE) else "*" if isinstance(op, _MULTIPLICATIVE) else None
+
+    def is_s(node):
+        return isinstance(node, ast.Name) and node.id == name
+
+    if isinstance(stmt, ast.AugAssign) and is_s(stmt.target):
+        k = kind(stmt.op)
+        return k if k and name not in _names([stmt.value], ast.Load) else None
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and is_s(stmt.targets[0])):
+        return None
+    v = stmt.value
+    if isinstance(v, ast.BinOp) and kind(v.op):
+        commutes = isinstance(v.op, (ast.Add, ast.Mult))
+        other = v.right if is_s(v.left) else v.left if (commutes and is_s(v.right)) else None
         if other is not None and name not in _names([other], ast.Load):
-            return stmt.value.func.id
+            return kind(v.op)
+        return None
+    if (isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in ("min", "max")
+            and len(v.args) == 2 and not v.keywords):
+        a, b = v.args
+        other = b if is_s(a) else a if is_s(b) else None
+        if other is not None and name not in _names([other], ast.Load):
+            return v.func.id
     return None
+
+
+def _loaded(node, name) -> bool:
+    return name in _names([node], ast.Load)
+
+
+def _first(stmts, name):
+    """What running ``stmts`` in order does to ``name`` first: "read" (its value may be used),
+    "kill" (it is always assigned before any read), or None (neither, on some path)."""
+    for st in stmts:
+        r = _effect(st, name)
+        if r is not None:
+            return r
+    return None
+
+
+def _effect(st, name):
+    if isinstance(st, (ast.Assign, ast.AnnAssign)):
+        targets = st.targets if isinstance(st, ast.Assign) else [st.target]
+        if (st.value is not None and _loaded(st.value, name)) or any(_loaded(t, name) for t in targets):
+            return "read"
+        if st.value is not None and name in _names(targets, ast.Store):  # x = ..., x, y = ...
+            return "kill"
+        return None
+    if isinstance(st, ast.AugAssign):
+        if (isinstance(st.target, ast.Name) and st.target.id == name) or _loaded(st, name):
+            return "read"
+        return None
+    if isinstance(st, ast.For) and name in _names([st.target], ast.Store):
+        return "read" if _loaded(st.iter, name) else None  # the loop's own variable inside it
+    if isinstance(st, (ast.For, ast.While)):
+        head = st.iter if isinstance(st, ast.For) else st.test
+        if _loaded(head, name) or "read" in (_first(st.body, name), _first(st.orelse, name)):
+            return "read"
+        return None  # a loop may run no iteration: nothing in it always happens
+    if isinstance(st, ast.If):
+        if _loaded(st.test, name):
+            return "read"
+        b, o = _first(st.body, name), _first(st.orelse, name)
+        if "read" in (b, o):
+            return "read"
+        return "kill" if b == o == "kill" else None
+    return "read" if _loaded(st, name) else None
+
+
+def _live(stmts, name) -> bool:
+    """Whether ``name``'s current value may be read by ``stmts`` (run in order)."""
+    return _first(stmts, name) == "read"
 
 
 class _Splitter:
@@ -165,32 +234,49 @@ class _Splitter:
         self.py_func = py_func
         self.fdef = fdef
         self.env = env
-        self.locals = _assigned(fdef)
+        # `import numpy as np` / `import dpnp` inside the function: module names, not variables
+        self.modules = {a.asname or a.name: a.name for node in ast.walk(fdef) if isinstance(node, ast.Import)
+                        for a in node.names if a.name in ("numpy", "dpnp")}
+        self.locals = _assigned(fdef) - set(self.modules)
         self.loops: list = []
 
     def fail(self, node, msg):
         raise KernelCompileError(f"jit function {self.py_func.__name__!r} ({_where(self.py_func, node)}): {msg}")
 
     # the statements after a loop, to see what a loop body may not assign
-    def split_body(self, body, after_reads):
+    def split_body(self, body, live_after_body):
+        """``body`` with its prange loops outlined. ``live_after_body(name)``: whether the code that
+        runs after ``body`` may read ``name``'s value (for a loop's body: its next iteration too)."""
         out = []
         for k, stmt in enumerate(body):
-            later = after_reads | _names(body[k + 1:], ast.Load)
+            tail = body[k + 1:]
+
+            def live_after(n, tail=tail):
+                r = _first(tail, n)
+                return r == "read" or (r is None and live_after_body(n))
+
             if isinstance(stmt, ast.For) and _is_prange(stmt.iter, self.env):
-                out.extend(self.outline(stmt, later))
+                out.extend(self.outline(stmt, live_after))
                 continue
-            for field in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
-                    loop_reads = _names([stmt], ast.Load) if isinstance(stmt, (ast.For, ast.While)) else set()
-                    setattr(stmt, field, self.split_body(inner, later | loop_reads))
-            if isinstance(stmt, ast.Try):
-                for h in stmt.handlers:
-                    h.body = self.split_body(h.body, later)
+            if isinstance(stmt, (ast.For, ast.While)):
+                def live_in_loop(n, stmt=stmt, after=live_after):
+                    if isinstance(stmt, ast.While) and _loaded(stmt.test, n):
+                        return True
+                    return _first(stmt.body, n) == "read" or after(n)  # the next iteration, or after the loop
+
+                stmt.body = self.split_body(stmt.body, live_in_loop)
+                stmt.orelse = self.split_body(stmt.orelse, live_after)
+            elif isinstance(stmt, (ast.If, ast.With, ast.Try)):
+                for field in ("body", "orelse", "finalbody"):
+                    inner = getattr(stmt, field, None)
+                    if inner:
+                        setattr(stmt, field, self.split_body(inner, live_after))
+                for h in getattr(stmt, "handlers", ()):
+                    h.body = self.split_body(h.body, live_after)
             out.append(stmt)
         return out
 
-    def outline(self, loop, later_reads):
+    def outline(self, loop, live_after):
         # perfectly nested prange loops → one multi-dimensional range
         nest = [loop]
         while (len(nest[-1].body) == 1 and isinstance(nest[-1].body[0], ast.For)
@@ -215,30 +301,37 @@ class _Splitter:
         indices = [lp.target.id for lp in nest]
         stored = _names(body, ast.Store) - set(indices)
         reads = _names(body, ast.Load)
-        outer = self.assigned_outside(loop) - set(indices)  # the driver's own variables
+        outer = self.assigned_outside(loop) - set(indices) - set(self.modules)  # the driver's own variables
         # reductions: driver variables the body only accumulates into
         reductions = []
-        for name in sorted(stored & outer):
-            ops = set()
-            uses_elsewhere = False
-            for sub in ast.walk(ast.Module(body=body, type_ignores=[])):
-                if isinstance(sub, ast.stmt):
-                    op = _reduction(sub, name)
-                    if op:
-                        ops.add(op)
-            plain = [s for s in ast.walk(ast.Module(body=body, type_ignores=[]))
-                     if isinstance(s, ast.stmt) and not isinstance(s, (ast.If, ast.For, ast.While, ast.With))
-                     and name in (_names([s], ast.Store) | _names([s], ast.Load)) and not _reduction(s, name)]
-            uses_elsewhere = bool(plain)
-            if ops and not uses_elsewhere and len(ops) == 1:
-                reductions.append((name, ops.pop()))
-            elif name in later_reads or ops:
-                self.fail(plain[0] if plain else loop,
-                          f"`{name}` is assigned inside the prange loop and used outside it; only a reduction "
-                          f"(`{name} += ...`, `-=`, `*=`, `{name} = min({name}, ...)`, `max`, one kind per "
-                          "variable and nothing else done with it in the loop) carries a value out of a prange loop")
+        # numba's rule: a variable the body assigns is each iteration's own (private), unless every
+        # use of it in the body is one kind of reduction of a variable the function has before the loop
+        private = set()
+        for name in sorted(stored):
+            statements = [st for st in ast.walk(ast.Module(body=body, type_ignores=[])) if isinstance(st, ast.stmt)
+                          and not isinstance(st, (ast.If, ast.For, ast.While, ast.With, ast.Try))
+                          and (_loaded(st, name) or name in _names([st], ast.Store))]
+            kinds = {_reduction(st, name) for st in statements}
+            if name in outer and None not in kinds:
+                if len(kinds) == 1:
+                    reductions.append((name, kinds.pop()))
+                    continue
+                self.fail(loop, f"`{name}` is accumulated in the prange loop by two kinds of reduction; a "
+                                f"reduction variable takes one kind of update only (`{name} += ...`, `-=`, `*=`, "
+                                f"`/=`, `{name} = min({name}, ...)`, `max`)")
+            private.add(name)
+            first_store = next((st for st in statements if name in _names([st], ast.Store)), loop)
+            if _live(body, name):
+                self.fail(first_store, f"`{name}` is read in the prange loop before the loop assigns it; each "
+                                       "iteration has its own, so it has no value there (assign it first in the "
+                                       "loop, or use another name for the function's variable)")
+            if live_after(name):
+                self.fail(first_store, f"`{name}` is assigned inside the prange loop and read after it; each "
+                                       "iteration has its own, so there is no value after the loop. Only a reduction "
+                                       f"(`{name} += ...`, `-=`, `*=`, `/=`, `{name} = min({name}, ...)`, `max`) "
+                                       "carries a value out of a prange loop")
         red_names = {r[0] for r in reductions}
-        params = sorted((reads & outer) - stored - red_names)  # what the body reads of the driver's values
+        params = sorted((reads & outer) - private - red_names)  # what the body reads of the driver's values
         # the bounds are evaluated by the driver
         bounds = []
         for lp in nest:
@@ -369,32 +462,41 @@ def _index_lines(loop, fixed, flat: str, counts: list, indent: str) -> list:
 
 
 class _Accumulate(ast.NodeTransformer):
-    """``s += e`` → ``acc_s = acc_s + e`` (``-=`` adds ``-e``), ``s = min(s, e)`` → ``acc_s = min(acc_s, e)``."""
+    """Each reduction variable ``s`` of a body → its work-item's accumulator ``acc_s``: every use of
+    ``s`` in the body is a reduction statement, which then updates the accumulator the same way
+    (``acc_s -= e``, ``acc_s = min(acc_s, e)`` ...); the partials combine with ``s``'s value before
+    the loop by the kind's operation (``+`` for ``+ -``, ``*`` for ``* /``, ``min``, ``max``)."""
 
     def __init__(self, reductions):
         self.red = dict(reductions)
 
-    def acc(self, name, ctx):
-        return ast.Name(f"{_P}acc_{name}", ctx)
+    def visit_Name(self, node):
+        if node.id in self.red:
+            return ast.copy_location(ast.Name(f"{_P}acc_{node.id}", node.ctx), node)
+        return node
 
-    def visit_AugAssign(self, node):
-        if isinstance(node.target, ast.Name) and node.target.id in self.red:
-            name = node.target.id
-            value = node.value if not isinstance(node.op, ast.Sub) else ast.UnaryOp(ast.USub(), node.value)
-            op = ast.Mult() if isinstance(node.op, ast.Mult) else ast.Add()
-            new = ast.Assign(targets=[self.acc(name, ast.Store())], value=ast.BinOp(self.acc(name, ast.Load()), op, value))
-            return ast.copy_location(new, node)
-        return self.generic_visit(node)
 
-    def visit_Assign(self, node):
-        t = node.targets[0] if len(node.targets) == 1 else None
-        if isinstance(t, ast.Name) and t.id in self.red and self.red[t.id] in ("min", "max"):
-            a, b = node.value.args
-            other = b if isinstance(a, ast.Name) and a.id == t.id else a
-            new = ast.Assign(targets=[self.acc(t.id, ast.Store())],
-                             value=ast.Call(ast.Name(self.red[t.id], ast.Load()), [self.acc(t.id, ast.Load()), other], []))
-            return ast.copy_location(new, node)
-        return self.generic_visit(node)
+class _NumpyForDpnp(ast.NodeTransformer):
+    """``dpnp.sqrt(x)`` in a loop body is NumPy's scalar function in the kernel (dpnp's act on arrays)."""
+
+    def __init__(self, names):
+        self.names = names
+
+    def visit_Name(self, node):
+        if node.id in self.names and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Name(f"{_P}numpy", ast.Load()), node)
+        return node
+
+
+def _closure(py_func) -> dict:
+    """The current values of ``py_func``'s closure cells, by name (an empty cell is left out)."""
+    out = {}
+    for name, cell in zip(py_func.__code__.co_freevars, py_func.__closure__ or ()):
+        try:
+            out[name] = cell.cell_contents
+        except ValueError:
+            pass
+    return out
 
 
 def _kernel_source(loop, fixed, dtypes: tuple) -> tuple[str, ast.FunctionDef]:
@@ -409,7 +511,7 @@ def _kernel_source(loop, fixed, dtypes: tuple) -> tuple[str, ast.FunctionDef]:
 
     nd = loop.ndim
     bounds = [] if fixed is not None else [f"{_P}{k}{d}" for d in range(nd) for k in ("start", "step")]
-    body = [copy.deepcopy(st) for st in loop.body]
+    body = [_NumpyForDpnp(loop.dpnp_names).visit(copy.deepcopy(st)) for st in loop.body]
     red = loop.reductions
     if not red:
         w = f"{_P}w"
@@ -447,6 +549,7 @@ def _kernel_source(loop, fixed, dtypes: tuple) -> tuple[str, ast.FunctionDef]:
         tail += [f"        {_P}barrier()", f"        {_P}k = {_P}k // 2", f"    if {_P}l == 0:"]
         tail += [f"        {_P}p_{r}[{_P}it.get_group_id(0)] = {_P}t_{r}[0]" for r, _ in red]
         inner_indent = "            "
+    factory_args = [*factory_args, f"{_P}numpy", *loop.free]
     text = "\n".join([f"def {_P}make({', '.join(factory_args)}):"] + ["    " + ln for ln in head]
                      + ["    " + inner_indent + "pass"] + ["    " + ln for ln in tail] + [f"    return {loop.name}"])
     factory = ast.parse(text).body[0]
@@ -478,7 +581,8 @@ def _make_kernel(loop, fixed, dtypes: tuple):
     fcode = next(c for c in code.co_consts if isinstance(c, pytypes.CodeType))
     make = pytypes.FunctionType(fcode, loop.py_func.__globals__, f"{_P}make")
     extra = (lang.local_array, lang.barrier, *[dt.type for dt in dtypes]) if loop.reductions else ()
-    f = make(*extra)
+    cells = _closure(loop.py_func)
+    f = make(*extra, np, *[cells[n] for n in loop.free])
     f.__module__ = loop.py_func.__module__
     f.__qualname__ = f"{loop.py_func.__qualname__}.<prange loop at line {loop.lineno}>"
     del ns
@@ -501,22 +605,38 @@ def split(py_func) -> Split:
     fdef = tree.body[0]
     if not isinstance(fdef, ast.FunctionDef):
         raise KernelCompileError(f"jit function {py_func.__name__!r} ({_where(py_func)}) must be a `def`")
-    if py_func.__code__.co_freevars:
-        raise KernelCompileError(
-            f"jit function {py_func.__name__!r} ({_where(py_func)}) reads variables of an enclosing function "
-            f"({', '.join(py_func.__code__.co_freevars)}); on a device it must be a module-level function "
-            "(pass those values as arguments)"
-        )
     fdef.decorator_list = []
     env = dict(py_func.__globals__)
+    env.update(_closure(py_func))
     sp = _Splitter(py_func, fdef, env)
-    fdef.body = sp.split_body(fdef.body, set())
-    numpy_names = {n for n, v in env.items() if v is np}
-    # np.<function> of the driver runs on the call's device: its NumPy module is swapped for a proxy
+    fdef.body = sp.split_body(fdef.body, lambda name: False)
+    numpy_names = ({n for n, v in env.items() if v is np} - sp.locals) | {n for n, m in sp.modules.items() if m == "numpy"}
+    dpnp = _sycl.dpnp()
+    dpnp_names = frozenset(({n for n, v in env.items() if dpnp is not None and v is dpnp} - sp.locals)
+                           | {n for n, m in sp.modules.items() if m == "dpnp"})
+    local_numpy = frozenset(n for n, m in sp.modules.items() if m == "numpy")
+    free = set(py_func.__code__.co_freevars)
+    for loop in sp.loops:
+        loop.dpnp_names = dpnp_names | local_numpy  # both are NumPy's module in a kernel
+        loop.free = tuple(sorted(free & _names(loop.body, ast.Load)))
+
+    # the driver's np.<function> and dpnp.<function> run on the call's queue: the modules are proxies
     class Swap(ast.NodeTransformer):
+        def visit_Import(self, node):
+            keep = [a for a in node.names if a.name not in ("numpy", "dpnp")]
+            out = [ast.copy_location(ast.Import(keep), node)] if keep else []
+            for a in node.names:
+                if a.name in ("numpy", "dpnp"):
+                    proxy = "__hetero_np" if a.name == "numpy" else "__hetero_dpnp"
+                    out.append(ast.copy_location(ast.Assign([ast.Name(a.asname or a.name, ast.Store())],
+                                                            ast.Name(proxy, ast.Load())), node))
+            return out
+
         def visit_Name(self, node):
-            if node.id in numpy_names and node.id not in sp.locals and isinstance(node.ctx, ast.Load):
+            if isinstance(node.ctx, ast.Load) and node.id in numpy_names:
                 return ast.copy_location(ast.Name("__hetero_np", ast.Load()), node)
+            if isinstance(node.ctx, ast.Load) and node.id in dpnp_names:
+                return ast.copy_location(ast.Name("__hetero_dpnp", ast.Load()), node)
             return node
 
     fdef = Swap().visit(fdef)
@@ -553,12 +673,7 @@ class _DeviceNumpy:
                 "device a jit function's NumPy calls run through dpnp")
         queue = self._queue
         if name in _CREATORS and name not in _LIKE:
-            def create(*args, **kwargs):
-                if not any(is_device_array(a) for a in args):
-                    kwargs.setdefault("sycl_queue", queue)
-                return fn(*args, **kwargs)
-
-            return create
+            return _on_queue(fn, queue)
 
         def call(*args, **kwargs):
             if any(is_device_array(a) for a in args) or any(is_device_array(v) for v in kwargs.values()):
@@ -568,11 +683,44 @@ class _DeviceNumpy:
         return call
 
 
+def _on_queue(fn, queue):
+    """A dpnp creation function that allocates on ``queue`` unless told where (or given device arrays)."""
+
+    def create(*args, **kwargs):
+        if "sycl_queue" not in kwargs and "device" not in kwargs and not any(is_device_array(a) for a in args):
+            kwargs["sycl_queue"] = queue
+        return fn(*args, **kwargs)
+
+    return create
+
+
+class _DeviceDpnp:
+    """``dpnp`` inside a driver: dpnp, with creation functions allocating on the call's queue."""
+
+    def __init__(self, queue):
+        self._queue = queue
+
+    def __getattr__(self, name):
+        value = getattr(_sycl.dpnp(), name)
+        if name in _CREATORS and name not in _LIKE and callable(value) and not isinstance(value, type):
+            return _on_queue(value, self._queue)
+        return value
+
+
 def _scalar(x):
     """A 0-d device array (``x.sum()``) read back as a scalar, so a kernel gets a scalar argument."""
     if is_device_array(x) and x.ndim == 0:
         return x.dtype.type(_sycl.dpnp().asnumpy(x)[()])
     return x
+
+
+def _scalars(v):
+    """A function's result with 0-d device arrays (``x.sum()`` in dpnp) as scalars, as numba returns them."""
+    if is_device_array(v) and v.ndim == 0:
+        return _scalar(v)
+    if isinstance(v, tuple):
+        return tuple(_scalars(x) for x in v)
+    return v
 
 
 def _probe_type_key(x) -> tuple:
@@ -600,7 +748,8 @@ def _accumulator_dtypes(loop, py_func, params, initial):
         if got is not None:
             return got
         ns: dict = {}
-        exec(compile(loop.probe_source, py_func.__code__.co_filename, "exec"), dict(py_func.__globals__), ns)
+        probe_env = {**py_func.__globals__, **_closure(py_func), **{n: np for n in loop.dpnp_names}}
+        exec(compile(loop.probe_source, py_func.__code__.co_filename, "exec"), probe_env, ns)
         probe = next(iter(ns.values()))
         dkey = cache.key(probe, (key_types,), target="probe") if cache.enabled() else None
         found = cache.load(loop.name, dkey, target="probe") if dkey is not None else None
@@ -627,6 +776,8 @@ def _type_probe(loop, py_func, params, initial) -> tuple:
         return numba.typeof(x)
 
     env = dict(py_func.__globals__)
+    env.update(_closure(py_func))
+    env.update({n: np for n in loop.dpnp_names})
     for k, v in env.items():
         if isinstance(v, DeviceFunction):
             env[k] = numba.njit(v.py_func)
@@ -645,6 +796,13 @@ def _type_probe(loop, py_func, params, initial) -> tuple:
             f"reduction{'s' if len(loop.reductions) > 1 else ''} "
             f"{', '.join(r for r, _ in loop.reductions)} of this prange loop failed: "
             f"{str(exc).splitlines()[0]}") from None
+    arrays = [r for r, t in zip(loop.reductions, rtype.types) if isinstance(t, numba.types.Array)]
+    if arrays:
+        raise KernelCompileError(
+            f"jit function {py_func.__name__!r} ({py_func.__code__.co_filename}:{loop.lineno}): "
+            f"{', '.join(n for n, _ in arrays)} accumulates arrays across prange iterations; on a device a "
+            "prange loop reduces scalars only. Make the array dimension a loop of its own (e.g. a prange over "
+            "it with the scalar sum inside), or run this function on NumPy data")
     return tuple(np.dtype(numpy_support.as_dtype(t)) for t in rtype.types)
 
 
@@ -797,7 +955,9 @@ class JitFunction:
     def run_on(self, queue, args, kwargs):
         sp = self.device_split()
         g = dict(self.py_func.__globals__)
+        g.update(_closure(self.py_func))
         g["__hetero_np"] = _DeviceNumpy(queue)
+        g["__hetero_dpnp"] = _DeviceDpnp(queue)
         fn = self.py_func
         loops = sp.loops
 
@@ -807,28 +967,57 @@ class JitFunction:
         g["__hetero_loop"] = loop_call
         driver = pytypes.FunctionType(sp.driver_code, g, fn.__name__, fn.__defaults__)
         driver.__kwdefaults__ = fn.__kwdefaults__
-        return driver(*args, **kwargs)
+        return _scalars(driver(*args, **kwargs))
 
     def _run_scoped(self, device, args, kwargs):
-        """NumPy arguments inside ``with hetero.device(X):``: copies to X, run there, written arrays back."""
+        """NumPy arguments inside ``with hetero.device(X):``: copied to X, run there, changed ones back.
+
+        One device copy per distinct NumPy array (``f(a, a)`` passes one array twice); arrays that
+        overlap without being the same view are refused, since their copies could not both land.
+        An array comes back only if its device copy differs (so read-only inputs stay untouched),
+        and what the function returns comes back as NumPy: an input's copy as that input.
+        """
+        from .errors import LaunchError
+
         dpnp = _sycl.dpnp()
         queue = device.sycl_queue
-        moved = {}
+        copies: dict = {}  # id(host) -> (host, device copy)
+
+        def key_of(x):
+            return (x.__array_interface__["data"][0], x.shape, x.strides, x.dtype.str)
 
         def to_dev(x):
-            if isinstance(x, np.ndarray):
-                d = dpnp.asarray(x, sycl_queue=queue)
-                moved[id(d)] = (x, d)
-                return d
-            return x
+            if not isinstance(x, np.ndarray):
+                return x
+            k = key_of(x)
+            if k not in copies:
+                for other, _ in copies.values():
+                    if np.shares_memory(other, x):
+                        raise LaunchError(
+                            f"jit function {self.__name__!r}: two NumPy arguments overlap in memory without being "
+                            "the same array; inside a device scope each is copied to the device, and their "
+                            "copies could not both come back. Pass copies, or device arrays (hetero.asarray)")
+                copies[k] = (x, dpnp.asarray(x, sycl_queue=queue))
+            return copies[k][1]
 
         dargs = [to_dev(a) for a in args]
         dkw = {k: to_dev(v) for k, v in kwargs.items()}
         result = self.run_on(queue, dargs, dkw)
-        # written arrays back (every argument array: the driver's own code may write too)
-        for host, dev in moved.values():
-            np.copyto(host, dpnp.asnumpy(dev), casting="no")
-        return result
+        back = {}
+        for host, dev in copies.values():
+            now = dpnp.asnumpy(dev)
+            if not np.array_equal(now, host, equal_nan=host.dtype.kind in "fc"):
+                np.copyto(host, now, casting="no")
+            back[id(dev)] = host
+
+        def to_host(v):
+            if is_device_array(v):
+                return back[id(v)] if id(v) in back else _scalar(v) if v.ndim == 0 else dpnp.asnumpy(v)
+            if isinstance(v, tuple):
+                return tuple(to_host(x) for x in v)
+            return v
+
+        return to_host(result)
 
     def __repr__(self):
         return f"<hetero.jit {self.__qualname__}>"
