@@ -21,8 +21,17 @@ The OpenCL-style names of numba-dpex's earlier kernel API work too:
 ``local.array``, ``private.array``, ``atomic.add`` / ``atomic.sub``, and
 ``kernel[global, local](...)`` / ``kernel[n, DEFAULT_LOCAL_SIZE](...)`` launches.
 
-Differences from numba-dpex: the ``numba_dpex.dpjit`` / ``prange`` compiler is
-not offered (use ``hetero.jit``); kernel options other than ``fastmath`` are
+``dpjit`` is :func:`hetero.jit` (each ``prange`` loop over device arrays a kernel on
+their queue, scalar accumulators reductions, dpnp calls between loops on the device)
+with numba-dpex's options and placement: a call without array arguments runs on
+the device of a ``dpctl.SyclQueue`` argument, else on dpctl's default device, and
+nested functions may read enclosing variables (see :mod:`._dpjit`). ``prange`` is
+numba's.
+
+Differences from numba-dpex: between ``prange`` loops a ``dpjit`` function runs as
+Python calling dpnp, so dpnp's own errors and value checks apply (a ``TypeError``
+where numba-dpex raises a numba ``TypingError``; ``dpnp.full(n, 2**32 - 1,
+dtype=int32)`` is an ``OverflowError``, not a C cast); kernel options other than ``fastmath`` are
 accepted and ignored; memory scopes of atomics are not used (every atomic is
 device-wide, which is always correct) and every barrier fences both local and
 global memory.
@@ -45,9 +54,13 @@ from ...kernel_api import (
     get_num_groups,
     get_work_dim,
 )
-from . import atomic, kernel_api, local, private
+from . import atomic, config, kernel_api, local, private
+from ._dpjit import dpjit, prange
 
 __all__ = [
+    "dpjit",
+    "prange",
+    "config",
     "kernel",
     "device_func",
     "call_kernel",
