@@ -371,3 +371,21 @@ def test_closures_and_temporaries_reused_across_loops():
     a, b, c = dpnp.arange(4.0), dpnp.zeros(4), dpnp.zeros(4)
     _temporary_in_two_loops(a, b, c)
     np.testing.assert_array_equal(dpnp.asnumpy(c), 2 * np.arange(4.0) + 1)
+
+
+@hetero.jit
+def _array_expression_in_a_body(a, c):
+    for i in hetero.prange(a.shape[0]):
+        c[i, :] = a[i, :] + 1  # needs a temporary array: not in a kernel
+
+
+@needs_device
+def test_an_array_expression_in_a_body_names_the_users_line():
+    import inspect
+
+    dpnp = _dpnp()
+    src, start = inspect.getsourcelines(_array_expression_in_a_body.py_func)
+    line = start + next(k for k, text in enumerate(src) if "c[i, :] =" in text)
+    with pytest.raises(hetero.KernelCompileError) as info:
+        _array_expression_in_a_body(dpnp.ones((3, 3)), dpnp.empty((3, 3)))
+    assert f"{__file__}:{line}" in str(info.value) and "cannot allocate" in str(info.value)

@@ -82,6 +82,7 @@ def _where(py_func) -> str:
 
 
 _LOC = re.compile(r'File "([^"]+)", line (\d+)')
+_AT = re.compile(r' at (\S+) \((\d+)\)')  # numba's "During: lowering ... at FILE (LINE)"
 
 
 def _compile_error(py_func, exc: Exception) -> KernelCompileError:
@@ -89,12 +90,13 @@ def _compile_error(py_func, exc: Exception) -> KernelCompileError:
     msg = str(exc)
     locs = _LOC.findall(msg)
     user_file = py_func.__code__.co_filename
-    user_locs = [f"{f}:{n}" for f, n in locs if f == user_file] or [f"{f}:{n}" for f, n in locs]
+    user_locs = ([f"{f}:{n}" for f, n in locs + _AT.findall(msg) if f == user_file]
+                 or [f"{f}:{n}" for f, n in locs])
     where = user_locs[-1] if user_locs else _where(py_func)
     # numba's first paragraph names the construct; keep the source excerpt that follows it
     text = re.sub(r"\x1b\[[0-9;]*m", "", msg).strip()
     if not isinstance(exc, nb_errors.NumbaError):
-        loc = _lowering_loc(exc)
+        loc = _lowering_loc(exc, user_file)
         text = f"{type(exc).__name__}: {text} (the construct is not supported in kernels)"
         if loc is not None and hasattr(loc, "filename"):
             where = f"{loc.filename}:{loc.line}"
@@ -102,6 +104,9 @@ def _compile_error(py_func, exc: Exception) -> KernelCompileError:
                 text += "\n" + loc.strformat()
             except Exception:
                 pass
+    if "_allocate" in text or "NRT_" in text:
+        text += ("\nThis needs a new array (an array expression such as `a[i, :] + 1` makes one), and kernels "
+                 "cannot allocate memory: write the elements in a loop, or allocate outside and pass it in.")
     cls = KernelTypingError if isinstance(exc, nb_errors.TypingError) else KernelCompileError
     return cls(
         f"kernel {py_func.__name__!r} ({where}) uses something the kernel language does not support:\n"
@@ -111,18 +116,22 @@ def _compile_error(py_func, exc: Exception) -> KernelCompileError:
     )
 
 
-def _lowering_loc(exc):
-    """The source location numba was lowering when ``exc`` escaped (innermost frame), if any."""
+def _lowering_loc(exc, user_file=None):
+    """The source location numba was lowering when ``exc`` escaped: the innermost one in the user's
+    file (a failure inside a numba implementation, e.g. of an array expression, is reported at the
+    user's line that used it), else the innermost, if any."""
     from numba.core.lowering import BaseLower
 
-    loc = None
+    loc = mine = None
     tb = exc.__traceback__
     while tb is not None:
         obj = tb.tb_frame.f_locals.get("self")
         if isinstance(obj, BaseLower) and getattr(obj, "loc", None) is not None:
             loc = obj.loc
+            if getattr(loc, "filename", None) == user_file:
+                mine = loc
         tb = tb.tb_next
-    return loc
+    return mine if mine is not None else loc
 
 
 def specialisation_name(py_func, argtypes, item, ndim) -> str:
