@@ -389,3 +389,43 @@ def test_an_array_expression_in_a_body_names_the_users_line():
     with pytest.raises(hetero.KernelCompileError) as info:
         _array_expression_in_a_body(dpnp.ones((3, 3)), dpnp.empty((3, 3)))
     assert f"{__file__}:{line}" in str(info.value) and "cannot allocate" in str(info.value)
+
+
+@hetero.jit
+def _scaled_sum(a, k):
+    s = 0.0
+    for i in hetero.prange(a.shape[0]):
+        s += a[i] * k
+    return s
+
+
+@needs_device
+def test_threads_calling_one_jit_function_on_device_and_in_scopes():
+    import threading
+
+    dpnp = _dpnp()
+    dev = _device().filter_string
+    x = np.arange(1000.0)
+    errors, results = [], {}
+
+    def work(t):
+        try:
+            for r in range(10):
+                if t % 2:
+                    got = _scaled_sum(dpnp.asarray(x), float(t))
+                else:
+                    with hetero.device(dev):  # a scope is per thread
+                        got = _scaled_sum(x, float(t))
+                results.setdefault(t, []).append(got)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert not errors, errors
+    assert all(not th.is_alive() for th in threads)
+    for t, got in results.items():
+        assert len(got) == 10 and all(g == pytest.approx(x.sum() * t) for g in got)
