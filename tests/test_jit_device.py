@@ -129,7 +129,21 @@ def test_corpus_is_big_enough():
 def test_host_numba(e):
     """NumPy arguments outside a device scope: numba's dispatcher compiles (the reference path)."""
     if not e.host:
-        pytest.skip("numba refuses (prange takes only step 1) or gets this entry wrong: its reference is Python")
+        # numba cannot be the reference for this entry: it refuses it (prange takes only step 1) or
+        # gets it wrong. Either way it must not agree with Python silently: if numba changes, we hear.
+        args = e.make(np.random.default_rng(1234))
+        py_args = _copy_args(args)
+        py_ret = e.func.py_func(*(e.view(*py_args) if e.view else py_args))
+        try:
+            nb_args = _copy_args(args)
+            nb_ret = e.func(*(e.view(*nb_args) if e.view else nb_args))
+        except Exception as exc:  # numba's refusal
+            assert "prange" in str(exc) or "step" in str(exc), exc
+            return
+        same = all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(
+            (nb_ret, *[nb_args[k] for k in e.outputs]), (py_ret, *[py_args[k] for k in e.outputs])))
+        assert not same, f"numba now runs {e.name} like Python: make it a host reference again (host=True)"
+        return
     args, host_args, ret = _reference(e)
     assert e.func.signatures, "the host dispatcher did not compile: NumPy calls must go through numba"
     # and numba agrees with plain Python (the function body run without numba) on the outputs
