@@ -46,8 +46,6 @@ from .errors import KernelCompileError, PlacementError
 
 __all__ = ["jit", "JitFunction", "split"]
 
-_REDUCE_OPS = {ast.Add: "+", ast.Sub: "+", ast.Mult: "*"}
-_IDENTITY = {"+": 0, "*": 1, "min": None, "max": None}
 
 
 def _where(py_func, node=None) -> str:
@@ -577,7 +575,6 @@ def _make_kernel(loop, fixed, dtypes: tuple):
     _, factory = _kernel_source(loop, fixed, dtypes)
     module = ast.Module(body=[factory], type_ignores=[])
     code = compile(module, loop.py_func.__code__.co_filename, "exec")
-    ns: dict = {}
     fcode = next(c for c in code.co_consts if isinstance(c, pytypes.CodeType))
     make = pytypes.FunctionType(fcode, loop.py_func.__globals__, f"{_P}make")
     extra = (lang.local_array, lang.barrier, *[dt.type for dt in dtypes]) if loop.reductions else ()
@@ -585,7 +582,6 @@ def _make_kernel(loop, fixed, dtypes: tuple):
     f = make(*extra, np, *[cells[n] for n in loop.free])
     f.__module__ = loop.py_func.__module__
     f.__qualname__ = f"{loop.py_func.__qualname__}.<prange loop at line {loop.lineno}>"
-    del ns
     return make_kernel(f)
 
 
