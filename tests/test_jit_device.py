@@ -36,6 +36,10 @@ _SPLIT_LOCALS = ("a variable local to one prange body (`acc = 0.0; acc += ...` i
 XFAIL: dict[tuple[str, str], str] = {}
 # numba supports these on the host; on a device they are refused with a clear error (tested below)
 DEVICE_REFUSES = {"array_reduction"}
+# numba 0.68's parallel min over int32 data with a float initial value sometimes gives INT32_MIN
+# (-2147483648) and sometimes the right answer, depending on the run: no host verdict can be stable.
+# The device paths check this entry against plain Python.
+NUMBA_UNRELIABLE = {"min_int_data_float_initial"}
 
 
 def _dpnp():
@@ -112,6 +116,8 @@ def _params(path):
     for e in corpus.CORPUS:
         if path != "host" and e.name in DEVICE_REFUSES:
             continue
+        if path == "host" and e.name in NUMBA_UNRELIABLE:
+            continue
         marks = [needs_device] if path != "host" else []
         reason = XFAIL.get((e.name, path)) or XFAIL.get((e.name, "*") if path != "host" else None)
         if reason:
@@ -129,20 +135,14 @@ def test_corpus_is_big_enough():
 def test_host_numba(e):
     """NumPy arguments outside a device scope: numba's dispatcher compiles (the reference path)."""
     if not e.host:
-        # numba cannot be the reference for this entry: it refuses it (prange takes only step 1) or
-        # gets it wrong. Either way it must not agree with Python silently: if numba changes, we hear.
+        # numba cannot be the reference for this entry: it refuses it (its prange takes only step 1)
         args = e.make(np.random.default_rng(1234))
         py_args = _copy_args(args)
         py_ret = e.func.py_func(*(e.view(*py_args) if e.view else py_args))
-        try:
-            nb_args = _copy_args(args)
-            nb_ret = e.func(*(e.view(*nb_args) if e.view else nb_args))
-        except Exception as exc:  # numba's refusal
-            assert "prange" in str(exc) or "step" in str(exc), exc
-            return
-        same = all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(
-            (nb_ret, *[nb_args[k] for k in e.outputs]), (py_ret, *[py_args[k] for k in e.outputs])))
-        assert not same, f"numba now runs {e.name} like Python: make it a host reference again (host=True)"
+        nb_args = _copy_args(args)
+        with pytest.raises(Exception, match="prange|step"):  # numba's refusal
+            e.func(*(e.view(*nb_args) if e.view else nb_args))
+        del py_ret
         return
     args, host_args, ret = _reference(e)
     assert e.func.signatures, "the host dispatcher did not compile: NumPy calls must go through numba"
