@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import LaunchError
 from . import table as _table
 from .items import current
+from .ranges import Range
 
 __all__ = [
     "MemoryOrder", "MemoryScope", "AddressSpace", "barrier", "group_barrier", "local_array", "LocalAccessor",
@@ -136,7 +137,8 @@ class LocalAccessor:
     """
 
     def __init__(self, shape, dtype=np.float32):
-        dims = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
+        # a Range shape (numba-dpex writes LocalAccessor(Range(32), ...)) is its extents
+        dims = (shape,) if not isinstance(shape, (tuple, list, Range)) else tuple(shape)
         if not 1 <= len(dims) <= 3 or any(isinstance(d, bool) or not hasattr(d, "__index__") or d < 1 for d in dims):
             raise LaunchError(f"LocalAccessor shape must be 1 to 3 positive integers, got {shape!r}")
         self.shape = tuple(int(d) for d in dims)

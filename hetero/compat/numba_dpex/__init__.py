@@ -39,12 +39,16 @@ global memory.
 
 from __future__ import annotations
 
+from numba.core import types as _nbtypes
+from numba.core.types import (
+    b1, bool_, boolean, double, f4, f8, float32, float64, i4, i8, int32, int64, none, u4, u8, uint32, uint64,
+)
+
 from ... import kernel_api as _api
+from ...errors import KernelTypingError as _KernelTypingError
 from ...lang import parse_range
 from ...kernel_api import (
     MemoryScope as _MemoryScope,
-    NdRange,
-    Range,
     barrier,
     get_global_id,
     get_global_size,
@@ -54,7 +58,9 @@ from ...kernel_api import (
     get_num_groups,
     get_work_dim,
 )
-from . import atomic, config, kernel_api, local, private
+from . import atomic, config, core, kernel_api, local, private
+from .core import exceptions as _exc
+from .kernel_api import NdRange, Range
 from ._dpjit import dpjit, prange
 
 __all__ = [
@@ -83,7 +89,39 @@ __all__ = [
     "local",
     "private",
     "atomic",
+    "core",
+    # numba-dpex's type names (numba's types; USMNdArray / DpnpNdArray are numba array types)
+    "USMNdArray", "usm_ndarray", "DpnpNdArray", "none", "boolean", "bool_", "uint32", "uint64", "int32", "int64",
+    "float32", "float64", "b1", "i4", "i8", "u4", "u8", "f4", "f8", "float_", "double", "void",
 ]
+
+
+class USMNdArray(_nbtypes.Array):
+    """numba-dpex's type of a ``usm_ndarray`` argument, for signatures: a numba array type.
+
+    Signatures given to :func:`kernel` / :func:`device_func` are accepted and not enforced: hetero
+    compiles each kernel for the argument types it is called with.
+    """
+
+    def __init__(self, ndim, layout="C", dtype=None, readonly=False, name=None, **_ignored):
+        if dtype is None:
+            dtype = _nbtypes.float64
+        elif not isinstance(dtype, _nbtypes.Type):
+            import numpy as _np
+            from numba.np.numpy_support import from_dtype
+
+            dtype = from_dtype(_np.dtype(dtype))
+        super().__init__(dtype, ndim, layout, readonly=readonly,
+                         name=name or f"{type(self).__name__}({dtype}, {ndim}d, {layout})")
+
+
+class DpnpNdArray(USMNdArray):
+    """numba-dpex's type of a ``dpnp.ndarray`` argument, for signatures (see :class:`USMNdArray`)."""
+
+
+usm_ndarray = USMNdArray
+float_ = float32  # numba-dpex's short names
+void = none
 
 # barrier(flags): hetero's barriers always fence local and global memory of the work-group
 LOCAL_MEM_FENCE = _MemoryScope.WORK_GROUP
@@ -92,24 +130,37 @@ GLOBAL_MEM_FENCE = _MemoryScope.WORK_GROUP
 # numba-dpex's "let the runtime choose" local size (an empty list).
 DEFAULT_LOCAL_SIZE: list = []
 
-_IGNORED_OPTIONS = {"debug", "inline_threshold", "enable_cache", "release_gil", "no_cpython_wrapper", "cache"}
+#: the kernel options hetero uses; numba-dpex's others (debug, inline_threshold, release_gil,
+#: no_compile, no_cpython_wrapper, no_cfunc_wrapper, enable_cache ...) are accepted and ignored.
+_USED_OPTIONS = {"fastmath"}
 
 
 def _options(options: dict) -> dict:
-    return {k: v for k, v in options.items() if k not in _IGNORED_OPTIONS}
+    return {k: v for k, v in options.items() if k in _USED_OPTIONS}
+
+
+def _is_signature(x) -> bool:
+    """A numba-dpex signature (or list / tuple of them) given in place of the function."""
+    if isinstance(x, (_nbtypes.Type, str)) or type(x).__name__ == "Signature":
+        return True
+    return isinstance(x, (list, tuple)) and all(_is_signature(s) or isinstance(s, _nbtypes.Type) for s in x)
 
 
 def kernel(func=None, /, **options):
-    """numba-dpex's ``@kernel``: the first parameter is the ``Item`` / ``NdItem``."""
+    """numba-dpex's ``@kernel``: the first parameter is the ``Item`` / ``NdItem``.
+
+    ``@kernel(signature)`` / ``@kernel([signatures])`` are accepted; the signatures are not enforced
+    (hetero compiles for the types of each call's arguments).
+    """
     opts = _options(options)
-    if func is None:
+    if func is None or _is_signature(func):
         return lambda f: _api.kernel(f, **opts)
     return _api.kernel(func, **opts)
 
 
 def device_func(func=None, /, **options):
-    """numba-dpex's ``@device_func``: a function kernels may call."""
-    if func is None:
+    """numba-dpex's ``@device_func``: a function kernels may call (signatures accepted, not enforced)."""
+    if func is None or _is_signature(func):
         return lambda f: _api.device_function(f)
     return _api.device_function(func)
 
@@ -121,9 +172,45 @@ def _as_kernel(k):
     return _api.kernel(k)
 
 
+def _check_arguments(kernel, kernel_args) -> None:
+    """numba-dpex's argument rules: no NumPy arrays, and the arrays all on one queue (compute follows data)."""
+    import numpy as np
+
+    name = getattr(getattr(kernel, "py_func", kernel), "__name__", "kernel")
+    queues = []
+    for i, x in enumerate(kernel_args):
+        if isinstance(x, np.ndarray):
+            raise _exc.UnsupportedKernelArgumentError(type(x).__name__, "a numpy.ndarray", name)
+        q = getattr(x, "sycl_queue", None)
+        if q is not None and hasattr(x, "__sycl_usm_array_interface__"):
+            queues.append((i, q))
+    if not queues:
+        raise _exc.ExecutionQueueInferenceError(name, usmarray_argnum_list=None)
+    first = queues[0][1]
+    if any(q != first for _, q in queues[1:]):
+        raise _exc.ExecutionQueueInferenceError(name, usmarray_argnum_list=[i for i, _ in queues])
+
+
+def _submit(kernel, index_space, kernel_args, **kw):
+    k = _as_kernel(kernel)
+    _check_arguments(k, kernel_args)
+    try:
+        return k.submit(parse_range(index_space), *kernel_args, **kw)
+    except _KernelTypingError as e:
+        if isinstance(e, _exc.TypingError):
+            raise
+        raise _exc.TypingError.from_hetero(e) from e
+
+
 def call_kernel(kernel, index_space, *kernel_args):
-    """Run ``kernel`` over ``index_space`` (a :class:`Range` or :class:`NdRange`) and wait for it."""
-    _as_kernel(kernel).submit(parse_range(index_space), *kernel_args).wait()
+    """Run ``kernel`` over ``index_space`` (a :class:`Range` or :class:`NdRange`) and wait for it.
+
+    As numba-dpex: NumPy array arguments raise ``UnsupportedKernelArgumentError`` (a ``TypeError``);
+    arrays on different queues, or no array argument, raise ``ExecutionQueueInferenceError``; a kernel
+    that cannot be typed raises :class:`.core.exceptions.TypingError` (numba's ``TypingError`` and
+    ``hetero.KernelTypingError``).
+    """
+    _submit(kernel, index_space, kernel_args).wait()
 
 
 def call_kernel_async(kernel, index_space, dependent_events, *kernel_args):
@@ -134,6 +221,6 @@ def call_kernel_async(kernel, index_space, dependent_events, *kernel_args):
     """
     import dpctl
 
-    ev = _as_kernel(kernel).submit(parse_range(index_space), *kernel_args, depends_on=tuple(dependent_events or ()))
+    ev = _submit(kernel, index_space, kernel_args, depends_on=tuple(dependent_events or ()))
     sev = ev.sycl_event if ev.sycl_event is not None else dpctl.SyclEvent()
     return sev, sev
