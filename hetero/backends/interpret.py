@@ -166,7 +166,7 @@ def _item_methods(src) -> dict:
     out = {}
     for klass in reversed(src.__mro__):
         for k, v in vars(klass).items():
-            if k.startswith("get_") or k == "ndim":
+            if k.startswith("get_") or k in ("ndim", "dimensions"):
                 out[k] = v
     return out
 

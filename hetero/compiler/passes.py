@@ -1,8 +1,9 @@
 """numba compiler passes every compiled kernel target shares.
 
-``KernelCompiler`` is numba's nopython pipeline, plus, when the user compiles
-assertions out (``HETERO_DISABLE_ASSERTS=1``), ``StripAsserts`` once device
-functions are inlined. Like ``python -O`` (which already leaves ``assert`` out
+``KernelCompiler`` is numba's nopython pipeline, plus ``LiteralGetattr``
+(``getattr(x, "name")`` → ``x.name``) and, when the user compiles assertions
+out (``HETERO_DISABLE_ASSERTS=1``), ``StripAsserts`` once device functions are
+inlined. Like ``python -O`` (which already leaves ``assert`` out
 of the bytecode, so nothing is left to strip), only ``assert`` statements go:
 an explicit ``raise`` stays, because it is control flow the program means.
 
@@ -18,7 +19,7 @@ import dis
 
 from numba.core import compiler, ir
 from numba.core.compiler_machinery import FunctionPass, register_pass
-from numba.core.untyped_passes import InlineInlinables
+from numba.core.untyped_passes import InlineInlinables, TranslateByteCode
 
 from .._env import kernel_asserts as asserts_enabled
 
@@ -92,6 +93,46 @@ def strip_asserts(func_ir: ir.FunctionIR, lines: frozenset) -> int:
     return gone
 
 
+def literal_getattr(func_ir: ir.FunctionIR) -> int:
+    """``getattr(x, "name")`` with a constant name → ``x.name``; return how many were rewritten.
+
+    numba-dpex code writes ``getattr(AtomicRef(...), "fetch_add")(v)`` to pick an operation by
+    name; numba's generic ``getattr`` implementation needs its runtime (NRT), which a kernel has
+    not, while the attribute itself is what the kernel language types.
+    """
+    from numba.core.ir_utils import build_definitions, get_definition, guard
+
+    count = 0
+    for block in func_ir.blocks.values():
+        for stmt in block.body:
+            value = getattr(stmt, "value", None)
+            if not (isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr) and value.op == "call"):
+                continue
+            if len(value.args) != 2 or value.kws or value.vararg or value.varkwarg:
+                continue
+            fdef = guard(get_definition, func_ir, value.func)
+            if not (isinstance(fdef, (ir.Global, ir.FreeVar)) and fdef.value is getattr):
+                continue
+            name = guard(get_definition, func_ir, value.args[1])
+            if isinstance(name, ir.Const) and isinstance(name.value, str) and name.value.isidentifier():
+                stmt.value = ir.Expr.getattr(value.args[0], name.value, value.loc)
+                count += 1
+    if count:
+        func_ir._definitions = build_definitions(func_ir.blocks)
+    return count
+
+
+@register_pass(mutates_CFG=False, analysis_only=False)
+class LiteralGetattr(FunctionPass):
+    _name = "hetero_literal_getattr"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        return literal_getattr(state.func_ir) > 0
+
+
 @register_pass(mutates_CFG=True, analysis_only=False)
 class StripAsserts(FunctionPass):
     _name = "hetero_strip_asserts"
@@ -104,11 +145,13 @@ class StripAsserts(FunctionPass):
 
 
 class KernelCompiler(compiler.CompilerBase):
-    """numba's nopython pipeline, with ``StripAsserts`` when asserts are compiled out."""
+    """numba's nopython pipeline with ``LiteralGetattr``, and ``StripAsserts`` when asserts are compiled out."""
 
     def define_pipelines(self):
         pm = compiler.DefaultPassBuilder.define_nopython_pipeline(self.state)
+        if any(p is TranslateByteCode for p, _ in pm.passes):
+            pm.add_pass_after(LiteralGetattr, TranslateByteCode)
         if not asserts_enabled():
             pm.add_pass_after(StripAsserts, InlineInlinables)  # device functions are inlined by then
-            pm.finalize()
+        pm.finalize()
         return [pm]

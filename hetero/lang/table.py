@@ -130,6 +130,12 @@ def _rows() -> tuple:
                  doc="the row-major linear id in the global range"))
     add(InKernel("get_local_linear_id", owner="NdItem", kind="linear", query="local_linear_id",
                  doc="the row-major linear id inside the work-group"))
+    add(InKernel("get_linear_range", owner="Item", kind="linear", query="global_linear_range",
+                 doc="the number of work-items of the launch"))
+    add(InKernel("get_global_linear_range", owner="NdItem", kind="linear", query="global_linear_range",
+                 doc="the number of work-items of the launch"))
+    add(InKernel("get_local_linear_range", owner="NdItem", kind="linear", query="local_linear_range",
+                 doc="the number of work-items in a work-group"))
     add(InKernel("ndim", owner="Item", kind="ndim", doc="the number of dimensions of the launch range"))
     add(InKernel("dimensions", owner="Item", kind="ndim", doc="the same as ndim (SYCL's name)"))
     add(InKernel("get_group", owner="NdItem", kind="get_group", needs_workgroup=True, on_host=False,

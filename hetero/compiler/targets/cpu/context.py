@@ -14,7 +14,7 @@ from __future__ import annotations
 from ...._locks import INIT_LOCK as _lock  # one lock for all one-time work
 
 # helpers that take no dimension argument
-NO_DIM = frozenset({"global_linear_id", "local_linear_id", "work_dim"})
+NO_DIM = frozenset({"global_linear_id", "local_linear_id", "global_linear_range", "local_linear_range", "work_dim"})
 
 _cache: dict = {}
 
@@ -68,7 +68,19 @@ def _helpers() -> dict:
         i, r = ctx[2], ctx[3]
         return (i[0] * r[1] + i[1]) * r[2] + i[2]
 
+    @njit(inline="always")
+    def global_linear_range(ctx):
+        r = ctx[1]
+        return r[0] * r[1] * r[2]
+
+    @njit(inline="always")
+    def local_linear_range(ctx):
+        r = ctx[3]
+        return r[0] * r[1] * r[2]
+
     return {
+        "global_linear_range": global_linear_range,
+        "local_linear_range": local_linear_range,
         "global_id": global_id,
         "global_range": global_range,
         "local_id": local_id,

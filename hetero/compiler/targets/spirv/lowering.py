@@ -180,6 +180,17 @@ def lower_global_linear(context, builder, sig, args):
     return _linear(builder, sig.args[0].ndim, "get_global_id", "get_global_size")
 
 
+@lower("WorkItem.get_linear_range", WorkItemType)
+@lower("WorkItem.get_global_linear_range", WorkItemType)
+def lower_global_linear_range(context, builder, sig, args):
+    return _product(builder, sig.args[0].ndim, "get_global_size")
+
+
+@lower("WorkItem.get_local_linear_range", WorkItemType)
+def lower_local_linear_range_of_item(context, builder, sig, args):
+    return _product(builder, sig.args[0].ndim, "get_local_size")
+
+
 @lower("WorkItem.get_local_linear_id", WorkItemType)
 def lower_local_linear(context, builder, sig, args):
     return _linear(builder, sig.args[0].ndim, "get_local_id", "get_local_size")

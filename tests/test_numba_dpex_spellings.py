@@ -1,0 +1,56 @@
+"""Spellings numba-dpex programs use that hetero's kernel language accepts, on every back end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hetero
+from tests.conftest import SYCL_DEVICES
+
+BACKENDS = [d.filter_string for d in SYCL_DEVICES] + ["host", "interpret"]
+
+
+def _launch(backend, k, rng, *args):
+    if backend == "interpret":
+        k.interpret[rng](*args)
+    else:
+        with hetero.device(backend):
+            k[rng](*args)
+
+
+@hetero.kernel
+def linear_ranges(item, a):
+    a[item.get_id(0), 0] = item.get_linear_range()
+    a[item.get_id(0), 1] = item.dimensions
+
+
+@hetero.kernel
+def nd_linear_ranges(it, a):
+    g = it.get_global_id(0)
+    a[g, 0] = it.get_global_linear_range()
+    a[g, 1] = it.get_local_linear_range()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_linear_ranges_and_dimensions(backend):
+    a = np.zeros((6, 2), dtype=np.int64)
+    _launch(backend, linear_ranges, hetero.Range(6), a)
+    np.testing.assert_array_equal(a, [[6, 1]] * 6)
+    b = np.zeros((6, 2), dtype=np.int64)
+    _launch(backend, nd_linear_ranges, hetero.NdRange(6, 3), b)
+    np.testing.assert_array_equal(b, [[6, 3]] * 6)
+
+
+@hetero.kernel
+def add_by_name(item, counter, olds):
+    old = getattr(hetero.AtomicRef(counter, index=0), "fetch_add")(1)  # numba-dpex's tests pick ops by name
+    olds[item.get_id(0)] = old
+
+
+@pytest.mark.skipif(not SYCL_DEVICES, reason="AtomicRef needs a SYCL device (none on this machine)")
+@pytest.mark.parametrize("backend", [d.filter_string for d in SYCL_DEVICES] + ["interpret"])
+def test_getattr_with_a_constant_name_is_the_attribute(backend):
+    counter, olds = np.zeros(1, dtype=np.int32), np.zeros(8, dtype=np.int32)
+    _launch(backend, add_by_name, hetero.Range(8), counter, olds)
+    assert counter[0] == 8 and sorted(olds) == list(range(8))
