@@ -54,3 +54,29 @@ def test_getattr_with_a_constant_name_is_the_attribute(backend):
     counter, olds = np.zeros(1, dtype=np.int32), np.zeros(8, dtype=np.int32)
     _launch(backend, add_by_name, hetero.Range(8), counter, olds)
     assert counter[0] == 8 and sorted(olds) == list(range(8))
+
+
+@hetero.kernel
+def cas_with_keywords(item, b):
+    r = hetero.AtomicRef(b, index=1)
+    b[0] = r.compare_exchange(expected_ref=b, desired=b[3], expected_idx=2)  # numba-dpex's keywords
+
+
+@pytest.mark.skipif(not SYCL_DEVICES, reason="AtomicRef needs a SYCL device (none on this machine)")
+@pytest.mark.parametrize("backend", [d.filter_string for d in SYCL_DEVICES] + ["interpret"])
+@pytest.mark.parametrize("start, want", [([0, 1, 2, 3], [0, 1, 1, 3]), ([0, 1, 1, 3], [1, 3, 1, 3])])
+def test_compare_exchange_with_keywords(backend, start, want):
+    b = np.array(start, dtype=np.int32)
+    _launch(backend, cas_with_keywords, hetero.Range(1), b)
+    np.testing.assert_array_equal(b, want)
+
+
+@pytest.mark.skipif(not SYCL_DEVICES, reason="dpnp arrays need a SYCL device (none on this machine)")
+def test_atomic_ref_on_a_dpnp_array_in_plain_python_returns_the_old_value():
+    """Plain-Python AtomicRef (numba-dpex's simulator style) on a dpnp array: indexing a dpnp array
+    gives a 0-d view, which the store would change; the old value must be a copy."""
+    import dpnp
+
+    b = dpnp.asarray(np.array([5, 7], dtype=np.int32))
+    old = hetero.AtomicRef(b, index=1).fetch_add(dpnp.asarray(np.int32(3))[()])
+    assert old == 7 and int(b[1]) == 10

@@ -94,7 +94,9 @@ def strip_asserts(func_ir: ir.FunctionIR, lines: frozenset) -> int:
 
 
 def literal_getattr(func_ir: ir.FunctionIR) -> int:
-    """``getattr(x, "name")`` with a constant name → ``x.name``; return how many were rewritten.
+    """``getattr(x, "name")`` with a constant name (a literal, or a global or closure variable
+    holding a string, frozen at compile time like every global) → ``x.name``; return how many were
+    rewritten.
 
     numba-dpex code writes ``getattr(AtomicRef(...), "fetch_add")(v)`` to pick an operation by
     name; numba's generic ``getattr`` implementation needs its runtime (NRT), which a kernel has
@@ -114,7 +116,8 @@ def literal_getattr(func_ir: ir.FunctionIR) -> int:
             if not (isinstance(fdef, (ir.Global, ir.FreeVar)) and fdef.value is getattr):
                 continue
             name = guard(get_definition, func_ir, value.args[1])
-            if isinstance(name, ir.Const) and isinstance(name.value, str) and name.value.isidentifier():
+            if (isinstance(name, (ir.Const, ir.Global, ir.FreeVar)) and isinstance(name.value, str)
+                    and name.value.isidentifier()):  # a constant, or a global / closure string
                 stmt.value = ir.Expr.getattr(value.args[0], name.value, value.loc)
                 count += 1
     if count:

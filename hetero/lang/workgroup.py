@@ -182,12 +182,14 @@ _atomic_lock = threading.RLock()
 def _element(array, value):
     """``value`` as an element of ``array``, converted the way compiled kernels convert it (a
     negative int into an unsigned array wraps around; NumPy 2 would refuse the bare int)."""
-    return np.asarray(value).astype(array.dtype, casting="unsafe")[()]
+    if not isinstance(value, (np.generic, np.ndarray, int, float, complex, bool)) and hasattr(value, "item"):
+        value = value.item()  # a 0-d device array (indexing a dpnp array gives one)
+    return np.asarray(value).astype(np.dtype(array.dtype), casting="unsafe")[()]
 
 
 def _rmw(array, index, fn, value):
     with _atomic_lock:
-        old = array[index]
+        old = _element(array, array[index])  # a copy: a dpnp element is a 0-d view the store would change
         array[index] = fn(old, _element(array, value))
         return old
 
@@ -237,7 +239,7 @@ def atomic_compare_exchange(array, index, expected, desired):
     """Atomically: if ``array[index] == expected`` store ``desired``. Returns the old value
     (the exchange happened when it equals ``expected``)."""
     with _atomic_lock:
-        old = array[index]
+        old = _element(array, array[index])
         if old == _element(array, expected):
             array[index] = _element(array, desired)
         return old
@@ -284,15 +286,19 @@ class AtomicRef:
 
     def load(self):
         with _atomic_lock:
-            return self._ref[self._index]
+            return _element(self._ref, self._ref[self._index])
 
     def store(self, val):
         with _atomic_lock:
             self._ref[self._index] = val
 
-    def compare_exchange(self, expected, desired, expected_idx=0):
+    def compare_exchange(self, expected=None, desired=None, expected_idx=0, *, expected_ref=None):
+        if expected_ref is not None:  # numba-dpex's name for ``expected``
+            expected = expected_ref
+        if expected is None or desired is None:
+            raise TypeError("AtomicRef.compare_exchange(expected, desired, expected_idx=0) needs expected and desired")
         with _atomic_lock:
-            cur = self._ref[self._index]
+            cur = _element(self._ref, self._ref[self._index])
             if cur == expected[expected_idx]:
                 self._ref[self._index] = desired
                 return True

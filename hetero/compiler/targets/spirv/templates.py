@@ -489,6 +489,8 @@ class AtomicRefAttributes(AttributeTemplate):
 def _make_ref_method(name):
     @bound_function(f"AtomicRef.{name}")
     def resolve(self, ty, args, kws):
+        if kws and name == "compare_exchange":
+            return _ref_cas_with_keywords(ty, args, kws)
         if kws:
             return None
         row = table.find(name, "AtomicRef")
@@ -505,6 +507,33 @@ def _make_ref_method(name):
         return signature(types.none if name == "store" else ty.dtype, ty.dtype)
 
     return resolve
+
+
+def _cas_stub_expected(expected, desired, expected_idx=0):  # the keyword names, as SYCL / hetero spell them
+    pass
+
+
+def _cas_stub_expected_ref(expected_ref, desired, expected_idx=0):  # as numba-dpex spells them
+    pass
+
+
+def _ref_cas_with_keywords(ty, args, kws):
+    """``ref.compare_exchange(expected_ref=b, desired=v, expected_idx=2)``: keywords folded by a
+    Python signature (numba lowers the call with the arguments in its order)."""
+    from numba.core import utils
+
+    stub = _cas_stub_expected_ref if "expected_ref" in kws else _cas_stub_expected
+    pysig = utils.pysignature(stub)
+    try:
+        bound = pysig.bind(*args, **kws)
+    except TypeError as exc:
+        raise TypingError(f"AtomicRef.compare_exchange: {exc}") from None
+    given = bound.arguments
+    first = "expected_ref" if "expected_ref" in kws else "expected"
+    if not isinstance(given.get(first), types.Array) or "desired" not in given:
+        raise TypingError("AtomicRef.compare_exchange(expected, desired, expected_idx=0): expected is an array")
+    idx = given.get("expected_idx", types.intp)
+    return signature(types.boolean, given[first], ty.dtype, idx).replace(pysig=pysig)
 
 
 for _name in _REF_RMW + ("load", "store", "compare_exchange"):
