@@ -213,3 +213,26 @@ def test_signature_kernel_runs(sycl_device):
     c = dpnp.zeros(10, dtype=dpnp.int64, sycl_queue=q)
     dpex.call_kernel(add, dpex.Range(10), a, a, c)
     assert dpnp.asnumpy(c).tolist() == [2] * 10
+
+
+def test_legacy_launch_pair_is_global_and_local_and_waits(sycl_device):
+    """numba-dpex <= 0.20's `kernel[global, local]`: (global size, local size), not a 2-D range; and the
+    launch returns when the kernel has run (programs read results through usm_data right after)."""
+    import dpnp
+
+    import hetero.compat.numba_dpex as dpex
+
+    @dpex.kernel
+    def sizes(out):
+        i = dpex.get_global_id(0)
+        out[i, 0] = dpex.get_global_size(0)
+        out[i, 1] = dpex.get_local_size(0)
+        out[i, 2] = dpex.get_work_dim()
+
+    out = dpnp.zeros((10, 3), dtype=np.int64, sycl_queue=sycl_device.sycl_queue)
+    sizes[10, 5](out)
+    np.testing.assert_array_equal(dpnp.asnumpy(out), [[10, 5, 1]] * 10)
+    out2 = dpnp.zeros((10, 3), dtype=np.int64, sycl_queue=sycl_device.sycl_queue)
+    sizes[10, dpex.DEFAULT_LOCAL_SIZE](out2)
+    got = dpnp.asnumpy(out2)
+    assert (got[:, 0] == 10).all() and (got[:, 2] == 1).all()

@@ -80,3 +80,23 @@ def test_atomic_ref_on_a_dpnp_array_in_plain_python_returns_the_old_value():
     b = dpnp.asarray(np.array([5, 7], dtype=np.int32))
     old = hetero.AtomicRef(b, index=1).fetch_add(dpnp.asarray(np.int32(3))[()])
     assert old == 7 and int(b[1]) == 10
+
+
+@hetero.kernel
+def dpnp_math_on_scalars(i, a, out):  # dpnp, the module global, as numba-dpex programs use it
+    out[i] = dpnp.sqrt(a[i]) + dpnp.exp(a[i] * 0)
+
+
+try:
+    import dpnp
+except ImportError:  # no SYCL stack: the test below is skipped
+    dpnp = None
+
+
+@pytest.mark.skipif(dpnp is None, reason="dpnp is not installed")
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_dpnp_functions_on_a_kernels_scalars_are_numpys(backend):
+    a = np.arange(5, dtype=np.float32)
+    out = np.zeros(5, dtype=np.float32)
+    _launch(backend, dpnp_math_on_scalars, 5, a, out)
+    np.testing.assert_allclose(out, np.sqrt(a) + 1, rtol=1e-6)

@@ -633,6 +633,8 @@ def _with_numba_math(py_func, _seen=None):
             continue
         if value is math:
             swap[name] = _MATH
+        elif getattr(value, "__name__", None) == "dpnp" and isinstance(value, types.ModuleType):
+            swap[name] = np  # dpnp.sqrt(x) on a kernel's scalars is NumPy's, as on the compiled back ends
         elif callable(value) and id(value) in _SHIM_OF and getattr(math, getattr(value, "__name__", ""), None) is value:
             swap[name] = _SHIM_OF[id(value)]
         elif isinstance(value, api.DeviceFunction) and value.py_func not in seen:

@@ -1,6 +1,7 @@
 """numba compiler passes every compiled kernel target shares.
 
-``KernelCompiler`` is numba's nopython pipeline, plus ``LiteralGetattr``
+``KernelCompiler`` is numba's nopython pipeline, plus ``DpnpAsNumpy``
+(``dpnp.sqrt(x)`` on a kernel's scalars is NumPy's), ``LiteralGetattr``
 (``getattr(x, "name")`` → ``x.name``) and, when the user compiles assertions
 out (``HETERO_DISABLE_ASSERTS=1``), ``StripAsserts`` once device functions are
 inlined. Like ``python -O`` (which already leaves ``assert`` out
@@ -125,6 +126,50 @@ def literal_getattr(func_ir: ir.FunctionIR) -> int:
     return count
 
 
+def dpnp_as_numpy(func_ir: ir.FunctionIR) -> int:
+    """``dpnp.sqrt`` (an attribute of the dpnp module) → NumPy's ``sqrt`` in a kernel; return how many.
+
+    numba-dpex programs call dpnp's functions on the scalars of a kernel (``dpnp.sqrt(a[i])``);
+    dpnp's act on arrays, and on scalars they mean NumPy's, which the kernel language has. A name
+    NumPy lacks is left alone (and refused by typing as before).
+    """
+    import sys
+
+    dpnp = sys.modules.get("dpnp")
+    if dpnp is None:
+        return 0
+    import numpy
+
+    from numba.core.ir_utils import build_definitions, get_definition, guard
+
+    count = 0
+    for block in func_ir.blocks.values():
+        for stmt in block.body:
+            value = getattr(stmt, "value", None)
+            if not (isinstance(stmt, ir.Assign) and isinstance(value, ir.Expr) and value.op == "getattr"):
+                continue
+            base = guard(get_definition, func_ir, value.value)
+            if isinstance(base, (ir.Global, ir.FreeVar)) and base.value is dpnp:
+                target = getattr(numpy, value.attr, None)
+                if target is not None and callable(target) and not isinstance(target, type):
+                    stmt.value = ir.Global(f"numpy.{value.attr}", target, value.loc)
+                    count += 1
+    if count:
+        func_ir._definitions = build_definitions(func_ir.blocks)
+    return count
+
+
+@register_pass(mutates_CFG=False, analysis_only=False)
+class DpnpAsNumpy(FunctionPass):
+    _name = "hetero_dpnp_as_numpy"
+
+    def __init__(self):
+        FunctionPass.__init__(self)
+
+    def run_pass(self, state):
+        return dpnp_as_numpy(state.func_ir) > 0
+
+
 @register_pass(mutates_CFG=False, analysis_only=False)
 class LiteralGetattr(FunctionPass):
     _name = "hetero_literal_getattr"
@@ -153,7 +198,8 @@ class KernelCompiler(compiler.CompilerBase):
     def define_pipelines(self):
         pm = compiler.DefaultPassBuilder.define_nopython_pipeline(self.state)
         if any(p is TranslateByteCode for p, _ in pm.passes):
-            pm.add_pass_after(LiteralGetattr, TranslateByteCode)
+            pm.add_pass_after(DpnpAsNumpy, TranslateByteCode)
+            pm.add_pass_after(LiteralGetattr, DpnpAsNumpy)
         if not asserts_enabled():
             pm.add_pass_after(StripAsserts, InlineInlinables)  # device functions are inlined by then
         pm.finalize()

@@ -19,7 +19,8 @@ Arguments are dpnp arrays, ``dpnp.tensor.usm_ndarray`` (the successor of
 The OpenCL-style names of numba-dpex's earlier kernel API work too:
 ``get_global_id`` and the other id queries, ``barrier(LOCAL_MEM_FENCE)``,
 ``local.array``, ``private.array``, ``atomic.add`` / ``atomic.sub``, and
-``kernel[global, local](...)`` / ``kernel[n, DEFAULT_LOCAL_SIZE](...)`` launches.
+``kernel[global, local](...)`` / ``kernel[n, DEFAULT_LOCAL_SIZE](...)`` launches, which mean what they
+meant there: a pair is (global size, local size), and the launch waits for the kernel (``_kernel.py``).
 
 ``dpjit`` is :func:`hetero.jit` (each ``prange`` loop over device arrays a kernel on
 their queue, scalar accumulators reductions, dpnp calls between loops on the device)
@@ -62,6 +63,7 @@ from . import atomic, config, core, kernel_api, local, private
 from .core import exceptions as _exc
 from .kernel_api import NdRange, Range
 from ._dpjit import dpjit, prange
+from ._kernel import DpexKernel
 
 __all__ = [
     "dpjit",
@@ -154,8 +156,8 @@ def kernel(func=None, /, **options):
     """
     opts = _options(options)
     if func is None or _is_signature(func):
-        return lambda f: _api.kernel(f, **opts)
-    return _api.kernel(func, **opts)
+        return lambda f: DpexKernel(f, **opts)
+    return DpexKernel(func, **opts)
 
 
 def device_func(func=None, /, **options):

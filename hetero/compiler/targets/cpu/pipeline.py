@@ -71,7 +71,7 @@ def _classes_once() -> tuple:
     from numba.core.compiler_machinery import FunctionPass, register_pass
     from numba.core.untyped_passes import TranslateByteCode
 
-    from ...passes import StripAsserts
+    from ...passes import DpnpAsNumpy, StripAsserts
 
     @register_pass(mutates_CFG=True, analysis_only=False)
     class HostRewrite(FunctionPass):
@@ -98,7 +98,8 @@ def _classes_once() -> tuple:
         def define_pipelines(self):
             pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
             if any(p is TranslateByteCode for p, _ in pm.passes):
-                pm.add_pass_after(HostRewrite, TranslateByteCode)
+                pm.add_pass_after(DpnpAsNumpy, TranslateByteCode)
+                pm.add_pass_after(HostRewrite, DpnpAsNumpy)
                 if not self.state.hetero_host.asserts:
                     pm.add_pass_after(StripAsserts, HostRewrite)
                 pm.finalize()
