@@ -100,3 +100,16 @@ def test_dpnp_functions_on_a_kernels_scalars_are_numpys(backend):
     out = np.zeros(5, dtype=np.float32)
     _launch(backend, dpnp_math_on_scalars, 5, a, out)
     np.testing.assert_allclose(out, np.sqrt(a) + 1, rtol=1e-6)
+
+
+@hetero.kernel
+def float_into_int_atomic(i, counts, weights):
+    hetero.atomic_add(counts, 0, weights[i])  # 0.5 into an int32 counter: would be truncated
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_float_value_for_an_integer_atomic_is_refused(backend):
+    counts, weights = np.zeros(1, dtype=np.int32), np.full(4, 0.5)
+    with pytest.raises(hetero.KernelTypingError, match="truncated"):
+        _launch(backend, float_into_int_atomic, 4, counts, weights)
+    assert counts[0] == 0

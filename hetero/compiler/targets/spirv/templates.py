@@ -392,6 +392,16 @@ def atomic_target(name, ary, idx):
     return _atomic_target(name, ary, inner if inner is not None else idx, item_ok=True)
 
 
+def atomic_value(name, dtype, value) -> None:
+    """Refuse a float (or complex) value for an atomic on an integer element: it would be truncated
+    silently (numba-dpex refuses it too); an int value for a float element converts exactly enough."""
+    if isinstance(dtype, types.Integer) and isinstance(value, (types.Float, types.Complex)):
+        raise TypingError(
+            f"{name}: a {value} value for an atomic on a {dtype} element would be truncated; convert it "
+            f"explicitly (e.g. int(v)) if that is what you mean, or use a float array"
+        )
+
+
 def _atomic_template(fn):
     class AtomicTemplate(AbstractTemplate):
         key = fn
@@ -401,6 +411,7 @@ def _atomic_template(fn):
                 return None
             ary, idx, val = args
             atomic_target(fn.__name__, ary, idx)
+            atomic_value(fn.__name__, ary.dtype, val)
             return signature(ary.dtype, ary, idx, ary.dtype)
 
     AtomicTemplate.__name__ = f"{fn.__name__}_template"
@@ -419,8 +430,10 @@ class AtomicCompareExchangeTemplate(AbstractTemplate):
     def generic(self, args, kws):
         if kws or len(args) != 4:
             return None
-        ary, idx, _, _ = args
+        ary, idx, expected, desired = args
         atomic_target("atomic_compare_exchange", ary, idx)
+        atomic_value("atomic_compare_exchange", ary.dtype, expected)
+        atomic_value("atomic_compare_exchange", ary.dtype, desired)
         return signature(ary.dtype, ary, idx, ary.dtype, ary.dtype)
 
 
@@ -498,6 +511,8 @@ def _make_ref_method(name):
             raise TypingError(f"AtomicRef.{name} works on integer arrays, not {ty.dtype}")
         if name == "load":
             return signature(ty.dtype) if not args else None
+        for value in args[1:2] if name == "compare_exchange" else args[:1]:  # desired / the value
+            atomic_value(f"AtomicRef.{name}", ty.dtype, value)
         if name == "compare_exchange":
             if len(args) not in (2, 3) or not isinstance(args[0], types.Array):
                 raise TypingError("AtomicRef.compare_exchange(expected, desired, expected_idx=0): expected is an array")
@@ -532,6 +547,7 @@ def _ref_cas_with_keywords(ty, args, kws):
     first = "expected_ref" if "expected_ref" in kws else "expected"
     if not isinstance(given.get(first), types.Array) or "desired" not in given:
         raise TypingError("AtomicRef.compare_exchange(expected, desired, expected_idx=0): expected is an array")
+    atomic_value("AtomicRef.compare_exchange", ty.dtype, given["desired"])
     idx = given.get("expected_idx", types.intp)
     return signature(types.boolean, given[first], ty.dtype, idx).replace(pysig=pysig)
 
