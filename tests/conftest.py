@@ -12,6 +12,19 @@ import hetero
 
 ALL_DEVICES = hetero.devices()
 SYCL_DEVICES = [d for d in ALL_DEVICES if not d.is_host]
+# kernel back ends by name: each SYCL device's filter string, "host", "interpret" (see launch_numpy)
+KERNEL_BACKENDS = [d.filter_string for d in SYCL_DEVICES] + ["host", "interpret"]
+
+
+def launch_numpy(backend: str, k, rng, *args) -> None:
+    """``k[rng](*args)`` with NumPy arguments on ``backend``: "interpret" through ``k.interpret``,
+    anything else inside ``with hetero.device(backend)`` (which copies them there and back; the
+    launch returns, or raises a kernel's error, once they are back)."""
+    if backend == "interpret":
+        k.interpret[rng](*args)
+    else:
+        with hetero.device(backend):
+            k[rng](*args)
 
 
 @pytest.fixture(params=ALL_DEVICES, ids=lambda d: d.filter_string)

@@ -11,18 +11,12 @@ import numpy as np
 import pytest
 
 import hetero
-from tests.conftest import SYCL_DEVICES
+from tests.conftest import SYCL_DEVICES, launch_numpy as _launch
 # In a module of their own: pytest rewrites the assert statements of test modules.
 from tests._raising_kernels import asserts_in_a_device_function, asserts_non_negative, raises_on_negative
 
 COMPILED = [d.filter_string for d in SYCL_DEVICES] + ["host"]
 needs_sycl = pytest.mark.skipif(not SYCL_DEVICES, reason="no SYCL device on this machine")
-
-
-def _launch(backend, k, n, *args):
-    with hetero.device(backend):
-        k[n](*args)
-        hetero.synchronize()
 
 
 def _negative_input():

@@ -6,17 +6,7 @@ import numpy as np
 import pytest
 
 import hetero
-from tests.conftest import SYCL_DEVICES
-
-BACKENDS = [d.filter_string for d in SYCL_DEVICES] + ["host", "interpret"]
-
-
-def _launch(backend, k, rng, *args):
-    if backend == "interpret":
-        k.interpret[rng](*args)
-    else:
-        with hetero.device(backend):
-            k[rng](*args)
+from tests.conftest import KERNEL_BACKENDS as BACKENDS, SYCL_DEVICES, launch_numpy as _launch
 
 
 @hetero.kernel
