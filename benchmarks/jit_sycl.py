@@ -4,9 +4,9 @@ Medians of repeats, all in one run; the variants of each section are interleaved
 repeat (rotating order) and the ratios are medians of per-repeat ratios, so that load drifting on
 a shared machine hits all of them alike. Device work is waited for inside each timing.
 
-(a) Black-Scholes (``kernels/black_scholes.py``: its ``make_inputs`` and its ``@kernel``) written
-    as a jit function with one ``prange`` loop, against the hand-written kernel on the same dpnp
-    arrays (target: jit >= 0.9x the kernel);
+(a) Black-Scholes (``kernels/black_scholes.py``: its ``make_inputs``, its ``@kernel`` and the same
+    pricing as a jit function with one ``prange`` loop, ``black_scholes_prange``), the jit function
+    against the hand-written kernel on the same dpnp arrays (target: jit >= 0.9x the kernel);
 (b) N = 2^24 float32 ``c = a + b``, jit + prange against a ``@hetero.kernel`` add (target >= 0.9x);
 (c) sum of 2^24 float32, jit ``s += a[i]`` in a prange loop against ``dpnp.sum`` (target >= 0.9x);
 (d) first call (split + compile + load) of the jit functions on device data in a fresh process
@@ -14,8 +14,9 @@ a shared machine hits all of them alike. Device work is waited for inside each t
 (e) the same jit functions on NumPy arrays (numba ``parallel=True`` on the host), for reference.
 
 Sections (a)-(c) also time diagnostic variants: a jit loop whose bounds do not start at 0
-(``prange(1, n)``: the general loop kernel), a hand-written kernel that computes its index the way
-that general kernel does (``i = start + w * step``), a float32 accumulator, and the zoo's
+(``prange(1, n)``), a hand-written add that computes its index from run-time bounds
+(``i = start + w * step``, what made ``prange(1, n)`` slow before small bounds were compiled in), a
+float32 accumulator, and the zoo's
 work-group reduction ``kernels.wg_reduce.wg_sum``.
 
 Run: .venv/bin/python benchmarks/jit_sycl.py [--repeats N] [--n-log2 K] [--bs-log2 K]
@@ -38,28 +39,11 @@ import hetero  # noqa: E402  (first: sets up the OpenCL CPU driver)
 import numpy as np  # noqa: E402
 from hetero.kernel_api import kernel  # noqa: E402
 
-from kernels.black_scholes import black_scholes, black_scholes_numpy, make_inputs  # noqa: E402
+from kernels.black_scholes import black_scholes, black_scholes_numpy, black_scholes_prange, make_inputs  # noqa: E402
 
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
 # --- the jit functions: the same source runs on the host (numba) and on a device ---------------
-
-
-@hetero.jit
-def bs_jit(price, strike, t, rate, vol, call, put):
-    for i in hetero.prange(price.size):
-        p = price[i]
-        k = strike[i]
-        tt = t[i]
-        sqrt_t = math.sqrt(tt)
-        d1 = (math.log(p / k) + (rate + 0.5 * vol * vol) * tt) / (vol * sqrt_t)
-        d2 = d1 - vol * sqrt_t
-        n1 = 0.5 + 0.5 * math.erf(d1 * _INV_SQRT2)
-        n2 = 0.5 + 0.5 * math.erf(d2 * _INV_SQRT2)
-        disc = k * math.exp(-rate * tt)
-        call[i] = p * n1 - disc * n2
-        put[i] = disc * (1.0 - n2) - p * (1.0 - n1)
 
 
 @hetero.jit
@@ -104,22 +88,6 @@ def add_kernel_jit_index(w, start, step, a, b, c):
     i = start + w * step
     c[i] = a[i] + b[i]
 
-
-@kernel
-def bs_kernel_jit_index(w, start, step, price, strike, t, rate, vol, call, put):
-    """``kernels.black_scholes`` with the index a jit loop kernel computes."""
-    i = start + w * step
-    p = price[i]
-    k = strike[i]
-    tt = t[i]
-    sqrt_t = math.sqrt(tt)
-    d1 = (math.log(p / k) + (rate + 0.5 * vol * vol) * tt) / (vol * sqrt_t)
-    d2 = d1 - vol * sqrt_t
-    n1 = 0.5 + 0.5 * math.erf(d1 * _INV_SQRT2)
-    n2 = 0.5 + 0.5 * math.erf(d2 * _INV_SQRT2)
-    disc = k * math.exp(-rate * tt)
-    call[i] = p * n1 - disc * n2
-    put[i] = disc * (1.0 - n2) - p * (1.0 - n1)
 
 
 # --- timing ---------------------------------------------------------------------------------
@@ -181,19 +149,17 @@ def bs_section(dpnp, q, n, repeats, host_rows):
     call, put = dpnp.empty_like(d[0]), dpnp.empty_like(d[0])
     samples = interleaved({
         "@kernel black_scholes (zoo)": synced(q, lambda: black_scholes[n](*d, rate, vol, call, put)),
-        "jit + prange": synced(q, lambda: bs_jit(*d, rate, vol, call, put)),
-        "@kernel, index start+w*step": synced(
-            q, lambda: bs_kernel_jit_index[n](0, 1, *d, rate, vol, call, put)),
+        "jit + prange": synced(q, lambda: black_scholes_prange(*d, rate, vol, call, put)),
     }, repeats)
     np.testing.assert_allclose(dpnp.asnumpy(call), ref_call, rtol=1e-4, atol=1e-4)
-    bs_jit(*d, rate, vol, call, put)
+    black_scholes_prange(*d, rate, vol, call, put)
     np.testing.assert_allclose(dpnp.asnumpy(call), ref_call, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(dpnp.asnumpy(put), ref_put, rtol=1e-4, atol=1e-4)
     report(f"(a) Black-Scholes, N = 2^{int(math.log2(n))} float32 options, medians of {repeats}", samples,
            "@kernel black_scholes (zoo)", target=0.9, subject="jit + prange")
     hc, hp = np.empty_like(price), np.empty_like(price)
     host_rows["Black-Scholes"] = interleaved({
-        "jit on NumPy (numba)": lambda: bs_jit(price, strike, t, rate, vol, hc, hp),
+        "jit on NumPy (numba)": lambda: black_scholes_prange(price, strike, t, rate, vol, hc, hp),
         "NumPy/SciPy reference": lambda: black_scholes_numpy(price, strike, t, rate, vol),
     }, max(3, repeats // 3))
     np.testing.assert_allclose(hc, ref_call, rtol=1e-4, atol=1e-4)
@@ -264,8 +230,7 @@ def _loop_kernels(jit_fn):
     """The hetero kernels a jit function's loops have made so far (for where their binaries came from)."""
     out = []
     for lp in jit_fn.device_split().loops:
-        made = getattr(lp, "_kernels", None)
-        out += list(made.values()) if made is not None else [lp.kernel]
+        out += list(lp._kernels.values())
     return out
 
 
@@ -280,7 +245,7 @@ def child_first_calls(n):
     c1, c2 = dpnp.empty_like(d[0]), dpnp.empty_like(d[0])
     q.wait()
     calls = {
-        "bs_jit": lambda: bs_jit(*d, rate, vol, c1, c2),
+        "black_scholes_prange": lambda: black_scholes_prange(*d, rate, vol, c1, c2),
         "add_jit": lambda: add_jit(d[0], d[1], c1),
         "sum_jit": lambda: sum_jit(d[0]),
     }
@@ -297,7 +262,7 @@ def child_first_calls(n):
     h = [price, strike, t]
     hc1, hc2 = np.empty_like(price), np.empty_like(price)
     host_calls = {
-        "bs_jit": lambda: bs_jit(*h, rate, vol, hc1, hc2),
+        "black_scholes_prange": lambda: black_scholes_prange(*h, rate, vol, hc1, hc2),
         "add_jit": lambda: add_jit(price, strike, hc1),
         "sum_jit": lambda: sum_jit(price),
     }

@@ -18,7 +18,6 @@ copy. Run: .venv/bin/python benchmarks/kernels_host.py [--repeats N] [--n-log2 K
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import statistics
 import sys
@@ -30,9 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import hetero  # noqa: E402  (first: it sets up the runtime and thread count)
 from hetero.backends.host import run_host  # noqa: E402
 from hetero.kernel_api import NdRange, get_global_id, kernel  # noqa: E402
-from kernels.black_scholes import black_scholes, black_scholes_numpy, make_inputs  # noqa: E402
+from kernels.black_scholes import black_scholes, black_scholes_numpy, black_scholes_prange, make_inputs  # noqa: E402
 
-_INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
 
 @kernel
@@ -57,21 +55,6 @@ def prange_copy(a, c):
     for i in hetero.prange(a.size):
         c[i] = a[i]
 
-
-@hetero.jit
-def prange_black_scholes(price, strike, t, rate, vol, call, put):
-    for i in hetero.prange(price.size):
-        p = price[i]
-        k = strike[i]
-        tt = t[i]
-        sqrt_t = math.sqrt(tt)
-        d1 = (math.log(p / k) + (rate + 0.5 * vol * vol) * tt) / (vol * sqrt_t)
-        d2 = d1 - vol * sqrt_t
-        n1 = 0.5 + 0.5 * math.erf(d1 * _INV_SQRT2)
-        n2 = 0.5 + 0.5 * math.erf(d2 * _INV_SQRT2)
-        disc = k * math.exp(-rate * tt)
-        call[i] = p * n1 - disc * n2
-        put[i] = disc * (1.0 - n2) - p * (1.0 - n1)
 
 
 _RAW: dict = {}  # variant name → its median in each round, for paired ratios
@@ -248,7 +231,7 @@ def main() -> None:
             "host kernel": lambda: run_host(
                 black_scholes.py_func, price.size, (price, strike, tm, rate, vol, call, put)
             ),
-            "hetero.jit + prange": lambda: prange_black_scholes(price, strike, tm, rate, vol, call, put),
+            "hetero.jit + prange": lambda: black_scholes_prange(price, strike, tm, rate, vol, call, put),
         },
         max(5, opts.repeats // 2),
     )

@@ -1,4 +1,4 @@
-"""Black-Scholes European option pricing: a hetero kernel and its NumPy reference.
+"""Black-Scholes European option pricing: a hetero kernel, the same as a jit prange loop, and a NumPy reference.
 
 One work-item prices one option (call and put) from its spot price, strike and
 time to maturity, at a common risk-free rate and volatility. Element-wise and
@@ -12,9 +12,10 @@ import math
 
 import numpy as np
 
+import hetero
 from hetero.kernel_api import kernel
 
-__all__ = ["black_scholes", "black_scholes_numpy", "make_inputs"]
+__all__ = ["black_scholes", "black_scholes_prange", "black_scholes_numpy", "make_inputs"]
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 
@@ -33,6 +34,24 @@ def black_scholes(i, price, strike, t, rate, vol, call, put):
     disc = k * math.exp(-rate * tt)
     call[i] = p * n1 - disc * n2
     put[i] = disc * (1.0 - n2) - p * (1.0 - n1)
+
+
+@hetero.jit
+def black_scholes_prange(price, strike, t, rate, vol, call, put):
+    """The same pricing written as people write numba: a ``hetero.jit`` prange loop (numba's threads
+    on NumPy data, one kernel on device data)."""
+    for i in hetero.prange(price.size):
+        p = price[i]
+        k = strike[i]
+        tt = t[i]
+        sqrt_t = math.sqrt(tt)
+        d1 = (math.log(p / k) + (rate + 0.5 * vol * vol) * tt) / (vol * sqrt_t)
+        d2 = d1 - vol * sqrt_t
+        n1 = 0.5 + 0.5 * math.erf(d1 * _INV_SQRT2)
+        n2 = 0.5 + 0.5 * math.erf(d2 * _INV_SQRT2)
+        disc = k * math.exp(-rate * tt)
+        call[i] = p * n1 - disc * n2
+        put[i] = disc * (1.0 - n2) - p * (1.0 - n1)
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
