@@ -42,9 +42,12 @@ import numpy as np
 
 from . import _sycl
 from ._arrays import is_device_array
+from ._device import _scope
 from .errors import KernelCompileError, PlacementError
 
 __all__ = ["jit", "JitFunction", "split"]
+
+_HOST_SCALARS = (bool, int, float, complex, np.generic)
 
 
 
@@ -937,10 +940,12 @@ class JitFunction:
         return queue, host_i is not None
 
     def __call__(self, *args, **kwargs):
+        host = self._host
+        if (host is not None and not kwargs and _scope.get() is None
+                and all(type(a) is np.ndarray or isinstance(a, _HOST_SCALARS) for a in args)):
+            return host(*args)  # NumPy data outside any scope, the common case: numba, at once
         queue, has_numpy = self._placement(args, kwargs)
         if queue is None and has_numpy:
-            from ._device import _scope
-
             scoped = _scope.get()
             if scoped is not None and not scoped.is_host:
                 return self._run_scoped(scoped, args, kwargs)
