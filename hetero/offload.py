@@ -63,7 +63,7 @@ class Loop:
     """One outlined ``prange`` loop nest; its kernels are made per launch kind (``kernel_for``)."""
 
     __slots__ = ("index", "name", "py_func", "body", "indices", "params", "reductions", "ndim", "lineno",
-                 "probe_source", "free", "dpnp_names", "_probes", "_kernels", "_lock")
+                 "probe_source", "free", "modules", "dpnp_names", "_probes", "_kernels", "_lock")
 
     def __init__(self, index, name, py_func, body, indices, params, reductions, lineno, probe_source):
         self.index = index
@@ -77,7 +77,8 @@ class Loop:
         self.lineno = lineno
         self.probe_source = probe_source
         self.free: tuple = ()  # the enclosing function's variables the body reads (closure cells)
-        self.dpnp_names: frozenset = frozenset()  # names of the dpnp module: NumPy's scalar functions in kernels
+        self.modules: dict = {}  # numpy / dpnp imported inside the function and read by the body
+        self.dpnp_names: frozenset = frozenset()  # names of the dpnp module (NumPy's in the host probe)
         self._probes: dict = {}
         self._kernels: dict = {}
         self._lock = threading.Lock()
@@ -104,13 +105,12 @@ class Loop:
 class Split:
     """A function split for a device: the driver's code and its loops."""
 
-    __slots__ = ("driver_code", "driver_source", "loops", "numpy_names")
+    __slots__ = ("driver_code", "driver_source", "loops")
 
-    def __init__(self, driver_code, driver_source, loops, numpy_names):
+    def __init__(self, driver_code, driver_source, loops):
         self.driver_code = driver_code
         self.driver_source = driver_source
         self.loops = loops
-        self.numpy_names = numpy_names
 
 
 def _is_prange(node, env) -> bool:
@@ -477,18 +477,6 @@ class _Accumulate(ast.NodeTransformer):
         return node
 
 
-class _NumpyForDpnp(ast.NodeTransformer):
-    """``dpnp.sqrt(x)`` in a loop body is NumPy's scalar function in the kernel (dpnp's act on arrays)."""
-
-    def __init__(self, names):
-        self.names = names
-
-    def visit_Name(self, node):
-        if node.id in self.names and isinstance(node.ctx, ast.Load):
-            return ast.copy_location(ast.Name(f"{_P}numpy", ast.Load()), node)
-        return node
-
-
 def _closure(py_func) -> dict:
     """The current values of ``py_func``'s closure cells, by name (an empty cell is left out)."""
     out = {}
@@ -512,7 +500,7 @@ def _kernel_source(loop, fixed, dtypes: tuple) -> tuple[str, ast.FunctionDef]:
 
     nd = loop.ndim
     bounds = [] if fixed is not None else [f"{_P}{k}{d}" for d in range(nd) for k in ("start", "step")]
-    body = [_NumpyForDpnp(loop.dpnp_names).visit(copy.deepcopy(st)) for st in loop.body]
+    body = [copy.deepcopy(st) for st in loop.body]
     red = loop.reductions
     if not red:
         w = f"{_P}w"
@@ -550,7 +538,7 @@ def _kernel_source(loop, fixed, dtypes: tuple) -> tuple[str, ast.FunctionDef]:
         tail += [f"        {_P}barrier()", f"        {_P}k = {_P}k // 2", f"    if {_P}l == 0:"]
         tail += [f"        {_P}p_{r}[{_P}it.get_group_id(0)] = {_P}t_{r}[0]" for r, _ in red]
         inner_indent = "            "
-    factory_args = [*factory_args, f"{_P}numpy", *loop.free]
+    factory_args = [*factory_args, *loop.free, *loop.modules]  # closure cells of the kernel
     text = "\n".join([f"def {_P}make({', '.join(factory_args)}):"] + ["    " + ln for ln in head]
                      + ["    " + inner_indent + "pass"] + ["    " + ln for ln in tail] + [f"    return {loop.name}"])
     factory = ast.parse(text).body[0]
@@ -582,7 +570,7 @@ def _make_kernel(loop, fixed, dtypes: tuple):
     make = pytypes.FunctionType(fcode, loop.py_func.__globals__, f"{_P}make")
     extra = (lang.local_array, lang.barrier, *[dt.type for dt in dtypes]) if loop.reductions else ()
     cells = _closure(loop.py_func)
-    f = make(*extra, np, *[cells[n] for n in loop.free])
+    f = make(*extra, *[cells[n] for n in loop.free], *loop.modules.values())
     f.__module__ = loop.py_func.__module__
     f.__qualname__ = f"{loop.py_func.__qualname__}.<prange loop at line {loop.lineno}>"
     return make_kernel(f)
@@ -613,10 +601,14 @@ def split(py_func) -> Split:
     dpnp = _sycl.dpnp()
     dpnp_names = frozenset(({n for n, v in env.items() if dpnp is not None and v is dpnp} - sp.locals)
                            | {n for n, m in sp.modules.items() if m == "dpnp"})
-    local_numpy = frozenset(n for n, m in sp.modules.items() if m == "numpy")
+
     free = set(py_func.__code__.co_freevars)
     for loop in sp.loops:
-        loop.dpnp_names = dpnp_names | local_numpy  # both are NumPy's module in a kernel
+        loop.dpnp_names = dpnp_names
+        # `import dpnp` inside the function: the kernel reads the module from a closure cell (the
+        # compiler's DpnpAsNumpy pass makes its functions NumPy's, as for a module-level import)
+        read = _names(loop.body, ast.Load)
+        loop.modules = {n: (np if m == "numpy" else dpnp) for n, m in sorted(sp.modules.items()) if n in read}
         loop.free = tuple(sorted(free & _names(loop.body, ast.Load)))
 
     # the driver's np.<function> and dpnp.<function> run on the call's queue: the modules are proxies
@@ -644,7 +636,7 @@ def split(py_func) -> Split:
     ast.fix_missing_locations(module)
     code = compile(module, py_func.__code__.co_filename, "exec")
     fcode = next(c for c in code.co_consts if isinstance(c, pytypes.CodeType))
-    return Split(fcode, ast.unparse(fdef), sp.loops, numpy_names)
+    return Split(fcode, ast.unparse(fdef), sp.loops)
 
 
 # --- running the driver on a queue -----------------------------------------------------------
